@@ -1,0 +1,114 @@
+using System;
+using System.Text.Json;
+
+namespace Siperb.Provisioning.Api;
+
+/// <summary>What <c>/Login</c> answered.</summary>
+public sealed class LoginResult
+{
+    internal LoginResult(string userId, string sessionToken, JsonFields fields)
+    {
+        UserId = userId;
+        SessionToken = sessionToken;
+        Fields = fields;
+    }
+
+    /// <summary>The user's id (MD5 of the e-mail address).</summary>
+    public string UserId { get; }
+
+    /// <summary>The session token, sent as X-Api-Key on every later call.</summary>
+    public string SessionToken { get; }
+
+    /// <summary>Every field of the answer, the two above included.</summary>
+    public JsonFields Fields { get; }
+
+    internal static LoginResult Parse(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("the login answer is not a JSON object");
+        }
+        JsonFields fields = JsonFields.FromObject(root);
+        string? userId = fields.GetString("UserId");
+        string? sessionToken = fields.GetString("SessionToken");
+        if (string.IsNullOrEmpty(userId) || string.IsNullOrEmpty(sessionToken))
+        {
+            throw new FormatException("the login answer has no UserId or SessionToken");
+        }
+        SecretScrubber.Register(sessionToken);
+        return new LoginResult(userId!, sessionToken!, fields);
+    }
+}
+
+/// <summary>One device as the API described it.</summary>
+public sealed class DeviceData
+{
+    /// <summary>The name of the field that holds the provisioning.</summary>
+    public const string SettingsField = "Settings_json";
+
+    /// <summary>The provisioning keys whose values are secrets.</summary>
+    public static readonly string[] SecretSettingKeys = { "SipPassword", "SipJwt" };
+
+    private DeviceData(JsonFields fields, JsonFields? settings)
+    {
+        Fields = fields;
+        Settings = settings;
+    }
+
+    /// <summary>Every field the API sent except <c>Settings_json</c>, in order.</summary>
+    public JsonFields Fields { get; }
+
+    /// <summary>The provisioning (<c>Settings_json</c>), when the answer held it.</summary>
+    public JsonFields? Settings { get; }
+
+    /// <summary>The provision token.</summary>
+    public string? DeviceToken => Fields.GetString("DeviceToken");
+
+    /// <summary>ios, android, webpage, electron or script.</summary>
+    public string? Platform => Fields.GetString("Platform");
+
+    /// <summary>The display name.</summary>
+    public string? Description => Fields.GetString("Description");
+
+    /// <summary>Proxy or WebSocket.</summary>
+    public string? RegistrationMode => Fields.GetString("RegistrationMode");
+
+    /// <summary>The static contact user name.</summary>
+    public string? SipContact => Fields.GetString("SipContact");
+
+    /// <summary>Reads a device object; registers the secrets it holds with the scrubber.</summary>
+    internal static DeviceData Parse(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("a device is not a JSON object");
+        }
+        JsonFields? settings = element.TryGetProperty(SettingsField, out JsonElement settingsElement)
+            ? ParseSettings(settingsElement)
+            : null;
+        return new DeviceData(JsonFields.FromObject(element, except: SettingsField), settings);
+    }
+
+    private static JsonFields? ParseSettings(JsonElement settingsElement)
+    {
+        // Some services send Settings_json as a JSON string holding the object.
+        if (settingsElement.ValueKind == JsonValueKind.String)
+        {
+            string? text = settingsElement.GetString();
+            if (string.IsNullOrWhiteSpace(text)) return null;
+            using JsonDocument inner = JsonDocument.Parse(text!);
+            return ParseSettings(inner.RootElement);
+        }
+        if (settingsElement.ValueKind == JsonValueKind.Null) return null;
+        if (settingsElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("Settings_json is not a JSON object");
+        }
+        JsonFields settings = JsonFields.FromObject(settingsElement);
+        foreach (string key in SecretSettingKeys)
+        {
+            SecretScrubber.Register(settings.GetString(key));
+        }
+        return settings;
+    }
+}

@@ -1,0 +1,150 @@
+using System;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Siperb.Provisioning.Api;
+
+/// <summary>
+/// A logged-in session: the client, the user id and the current session token. When it was made
+/// from an access token it keeps that token (in memory only) so that a 401 on a data call leads to
+/// one new login and one replay, never a loop.
+/// </summary>
+public sealed class ApiSession
+{
+    private readonly object _renewLock = new();
+    private readonly string? _accessToken;
+    private Task<LoginResult>? _renewal;
+    private string _sessionToken;
+
+    /// <summary>Wraps a known session (user id and session token), with or without the PAT that made it.</summary>
+    public ApiSession(SiperbClient client, string userId, string sessionToken, string? accessToken, DateTimeOffset createdAt,
+        JsonFields? loginFields = null)
+    {
+        InputValidation.ValidateSegment(userId, "UserId");
+        InputValidation.ValidateHeaderToken(sessionToken, "session token");
+        SecretScrubber.Register(sessionToken);
+        SecretScrubber.Register(accessToken);
+        Client = client;
+        UserId = userId;
+        _sessionToken = sessionToken;
+        _accessToken = accessToken;
+        CreatedAt = createdAt;
+        LoginFields = loginFields ?? JsonFields.Empty;
+        AccessTokenHash = accessToken is null ? null : HashAccessToken(client.BaseUri, accessToken);
+    }
+
+    /// <summary>Logs in with <paramref name="accessToken"/> and returns the session.</summary>
+    public static async Task<ApiSession> LoginAsync(SiperbClient client, string accessToken, IClientLog log, CancellationToken cancellationToken)
+    {
+        LoginResult result = await client.LoginAsync(accessToken, log, cancellationToken).ConfigureAwait(false);
+        return new ApiSession(client, result.UserId, result.SessionToken, accessToken, DateTimeOffset.UtcNow, result.Fields);
+    }
+
+    /// <summary>Raised after a 401 led to a new login; carries the new token's session.</summary>
+    public event EventHandler? Renewed;
+
+    /// <summary>The HTTP client of this session.</summary>
+    public SiperbClient Client { get; }
+
+    /// <summary>The user's id.</summary>
+    public string UserId { get; }
+
+    /// <summary>The session token in use now (it changes after a re-login).</summary>
+    public string SessionToken => Volatile.Read(ref _sessionToken);
+
+    /// <summary>When the current session token was obtained.</summary>
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    /// <summary>Every field of the last login answer.</summary>
+    public JsonFields LoginFields { get; private set; }
+
+    /// <summary>True when the session can log in again by itself.</summary>
+    public bool CanRenew => _accessToken is not null;
+
+    /// <summary>
+    /// Hex SHA-256 of base URI and access token: identifies the PAT without revealing it; null when
+    /// the session was not made from a PAT.
+    /// </summary>
+    public string? AccessTokenHash { get; }
+
+    /// <summary>True when this session was made from <paramref name="accessToken"/> against the same base URI.</summary>
+    public bool WasMadeFrom(Uri baseUri, string accessToken) =>
+        AccessTokenHash is not null && string.Equals(AccessTokenHash, HashAccessToken(InputValidation.NormalizeApiBaseUri(baseUri), accessToken), StringComparison.Ordinal);
+
+    /// <summary>Hex SHA-256 over the normalised base URI, a separator and the token.</summary>
+    public static string HashAccessToken(Uri normalizedBaseUri, string accessToken)
+    {
+        using var sha = SHA256.Create();
+        byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(normalizedBaseUri.AbsoluteUri + "\n" + accessToken));
+        var text = new StringBuilder(hash.Length * 2);
+        foreach (byte b in hash) text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> with the current session token. On a 401 it logs in once with
+    /// the PAT it holds (one login shared by concurrent callers) and replays once; a second 401, or a
+    /// 401 without a PAT, is an error.
+    /// </summary>
+    public async Task<T> CallAsync<T>(Func<string, Task<T>> call, IClientLog log, CancellationToken cancellationToken)
+    {
+        string token = SessionToken;
+        try
+        {
+            return await call(token).ConfigureAwait(false);
+        }
+        catch (SiperbApiException e) when (e.Kind == SiperbErrorKind.SessionRejected && _accessToken is not null)
+        {
+            log.Verbose("The session token was rejected (401); logging in again once with the access token.");
+            await RenewAsync(token, log, cancellationToken).ConfigureAwait(false);
+        }
+        try
+        {
+            return await call(SessionToken).ConfigureAwait(false);
+        }
+        catch (SiperbApiException e) when (e.Kind == SiperbErrorKind.SessionRejected)
+        {
+            throw new SiperbApiException(SiperbErrorKind.SessionRejected,
+                "The session token was rejected again right after a new login. Check the user's rights in the Siperb Admin Control Panel.",
+                e.StatusCode, e.RequestId, innerException: e);
+        }
+    }
+
+    private Task RenewAsync(string rejectedToken, IClientLog log, CancellationToken cancellationToken)
+    {
+        Task<LoginResult> renewal;
+        lock (_renewLock)
+        {
+            if (!string.Equals(rejectedToken, _sessionToken, StringComparison.Ordinal))
+            {
+                return Task.CompletedTask; // another caller has renewed already
+            }
+            if (_renewal is null || _renewal.IsCompleted)
+            {
+                _renewal = RenewCoreAsync(log, cancellationToken);
+            }
+            renewal = _renewal;
+        }
+        return renewal;
+    }
+
+    private async Task<LoginResult> RenewCoreAsync(IClientLog log, CancellationToken cancellationToken)
+    {
+        LoginResult result = await Client.LoginAsync(_accessToken!, log, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(result.UserId, UserId, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SiperbApiException(SiperbErrorKind.InvalidResponse,
+                "A new login with the same access token returned another user. Run Get-SiperbSession -Force.");
+        }
+        lock (_renewLock)
+        {
+            Volatile.Write(ref _sessionToken, result.SessionToken);
+            CreatedAt = DateTimeOffset.UtcNow;
+            LoginFields = result.Fields;
+        }
+        Renewed?.Invoke(this, EventArgs.Empty);
+        return result;
+    }
+}

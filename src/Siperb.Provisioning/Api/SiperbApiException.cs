@@ -1,0 +1,54 @@
+using System;
+
+namespace Siperb.Provisioning.Api;
+
+/// <summary>
+/// A failure of a Siperb API call. Its message never holds a secret: it is built from the method,
+/// the path without query, the status, the service's request id and a scrubbed excerpt at most.
+/// </summary>
+public sealed class SiperbApiException : Exception
+{
+    /// <summary>Creates the exception; <paramref name="message"/> is scrubbed of known secrets.</summary>
+    public SiperbApiException(SiperbErrorKind kind, string message, int? statusCode = null, string? requestId = null,
+        TimeSpan? retryAfter = null, Exception? innerException = null)
+        : base(SecretScrubber.Scrub(message), innerException is null ? null : new ScrubbedInnerException(innerException))
+    {
+        Kind = kind;
+        StatusCode = statusCode;
+        RequestId = requestId;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>What went wrong.</summary>
+    public SiperbErrorKind Kind { get; }
+
+    /// <summary>The HTTP status, when an answer came.</summary>
+    public int? StatusCode { get; }
+
+    /// <summary>The service's request id (X-Request-Id), when it sent one.</summary>
+    public string? RequestId { get; }
+
+    /// <summary>The wait the service asked for, when it sent Retry-After.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>True when retrying the same request later may succeed.</summary>
+    public bool IsTransient => Kind is SiperbErrorKind.ServiceUnavailable or SiperbErrorKind.ConnectionFailed
+        or SiperbErrorKind.Timeout or SiperbErrorKind.RetryAfterTooLong;
+}
+
+/// <summary>
+/// Keeps the type name and a scrubbed message of a lower-level exception, so that no secret the
+/// framework may have put into its text (a URL, a header) survives in <c>$Error</c>.
+/// </summary>
+public sealed class ScrubbedInnerException : Exception
+{
+    internal ScrubbedInnerException(Exception original)
+        : base(original.GetType().FullName + ": " + SecretScrubber.Scrub(original.Message),
+            original.InnerException is null ? null : new ScrubbedInnerException(original.InnerException))
+    {
+        OriginalTypeName = original.GetType().FullName ?? original.GetType().Name;
+    }
+
+    /// <summary>The full name of the exception type this stands for.</summary>
+    public string OriginalTypeName { get; }
+}

@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using Siperb.Provisioning.Api;
+
+namespace Siperb.Provisioning.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists the devices of the session's user: script devices by default.</para>
+/// <para type="description">Streams one object per device (GET /Users/{UserId}/Devices), keeping every field the API sent.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "SiperbDevice", DefaultParameterSetName = ParameterSets.Session)]
+[OutputType(typeof(SiperbDevice))]
+public sealed class GetSiperbDeviceCommand : SiperbCmdlet
+{
+    /// <summary>Every platform the API knows.</summary>
+    internal static readonly string[] Platforms = { "ios", "android", "webpage", "electron", "script" };
+
+    private WildcardPattern[]? _namePatterns;
+    private HashSet<string>? _platforms;
+    private HashSet<string>? _tokens;
+    private SiperbSession? _session;
+
+    /// <summary>The session to use; default: this runspace's current session.</summary>
+    [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipeline = true)]
+    [AllowNull]
+    public SiperbSession? Session { get; set; }
+
+    /// <summary>The user id, with -SessionToken, as Siperb's JS client takes them.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? UserId { get; set; }
+
+    /// <summary>The session token, with -UserId.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken)]
+    [ValidateNotNull]
+    public SecureString? SessionToken { get; set; }
+
+    /// <summary>The API root for -UserId/-SessionToken; default $env:SIPERB_API_BASE_URI, else https://api.siperb.com.</summary>
+    [Parameter(ParameterSetName = ParameterSets.UserIdAndSessionToken)]
+    public Uri? ApiBaseUri { get; set; }
+
+    /// <summary>Only devices whose description matches one of these wildcard patterns.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only devices with one of these tokens (exact).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? DeviceToken { get; set; }
+
+    /// <summary>Only devices of these platforms (default script; * for all).</summary>
+    [Parameter]
+    [ValidateSet("ios", "android", "webpage", "electron", "script", "*", IgnoreCase = true)]
+    public string[] Platform { get; set; } = { "script" };
+
+    /// <inheritdoc/>
+    protected override void BeginProcessing()
+    {
+        _namePatterns = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToArray();
+        _platforms = Platform.Contains("*") ? null : new HashSet<string>(Platform, StringComparer.OrdinalIgnoreCase);
+        _tokens = DeviceToken is null ? null : new HashSet<string>(DeviceToken, StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc/>
+    protected override void ProcessRecord()
+    {
+        _session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
+        SiperbSession session = _session;
+        try
+        {
+            int count = Await(session.Api.CallAsync(
+                token => session.Api.Client.GetDevicesAsync(session.UserId, token, device => QueueItem(device, Cancellation), Log, Cancellation),
+                Log, Cancellation));
+            WriteVerbose($"The service listed {count} devices for user {session.UserId}.");
+        }
+        catch (SiperbApiException e)
+        {
+            WriteError(ToErrorRecord(e, session.UserId));
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void OnItem(object item)
+    {
+        var data = (DeviceData)item;
+        if (!Matches(data)) return;
+        SiperbSession session = _session!;
+        var device = new SiperbDevice(session.UserId, data,
+            ParameterSetName == ParameterSets.UserIdAndSessionToken ? null : session);
+        WriteObject(PSObjectConversion.WithNoteProperties(device, data.Fields,
+            key => SiperbDevice.KnownFields.Contains(key, StringComparer.Ordinal)));
+    }
+
+    private bool Matches(DeviceData device)
+    {
+        if (_platforms is not null && (device.Platform is null || !_platforms.Contains(device.Platform))) return false;
+        if (_tokens is not null && (device.DeviceToken is null || !_tokens.Contains(device.DeviceToken))) return false;
+        if (_namePatterns is not null)
+        {
+            string description = device.Description ?? string.Empty;
+            if (!_namePatterns.Any(p => p.IsMatch(description))) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Security;
+using System.Threading;
+using System.Threading.Tasks;
+using Siperb.Provisioning.Api;
+
+namespace Siperb.Provisioning.Commands;
+
+/// <summary>
+/// <para type="synopsis">Fetches the SIP provisioning of one or many script devices.</para>
+/// <para type="description">GET /Users/{UserId}/Devices/{DeviceToken}?password=yes&amp;settings_json=yes for each token,
+/// up to -ThrottleLimit at once; output and errors come out in input order.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "SiperbProvisioning", DefaultParameterSetName = ParameterSets.Session)]
+[OutputType(typeof(SiperbProvisioning))]
+public sealed class GetSiperbProvisioningCommand : SiperbCmdlet
+{
+    /// <summary>The default number of devices fetched at once: what a browser opens per host.</summary>
+    public const int DefaultThrottleLimit = 8;
+
+    private readonly Queue<Task<Outcome>> _window = new();
+
+    /// <summary>The device tokens (from the pipeline by value, or by property name from Get-SiperbDevice).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? DeviceToken { get; set; }
+
+    /// <summary>The session to use; default: the device's session, else this runspace's current session.</summary>
+    [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipelineByPropertyName = true)]
+    [AllowNull]
+    public SiperbSession? Session { get; set; }
+
+    /// <summary>The user id, with -SessionToken, as Siperb's JS client takes them.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? UserId { get; set; }
+
+    /// <summary>The session token, with -UserId.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken)]
+    [ValidateNotNull]
+    public SecureString? SessionToken { get; set; }
+
+    /// <summary>The API root for -UserId/-SessionToken; default $env:SIPERB_API_BASE_URI, else https://api.siperb.com.</summary>
+    [Parameter(ParameterSetName = ParameterSets.UserIdAndSessionToken)]
+    public Uri? ApiBaseUri { get; set; }
+
+    /// <summary>Return SipPassword, SipJwt and the secret SIP headers as plain strings instead of SecureString.</summary>
+    [Parameter]
+    public SwitchParameter AsPlainText { get; set; }
+
+    /// <summary>How many devices are fetched at once (default 8); output stays in input order.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
+    /// <inheritdoc/>
+    protected override void ProcessRecord()
+    {
+        SiperbSession session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
+        foreach (string token in DeviceToken!)
+        {
+            try
+            {
+                InputValidation.ValidateSegment(token, "DeviceToken");
+            }
+            catch (SiperbApiException e)
+            {
+                Drain();
+                ThrowTerminatingError(ToErrorRecord(e, token));
+            }
+            while (_window.Count >= ThrottleLimit) EmitHead();
+            _window.Enqueue(FetchAsync(session, token, AsPlainText.IsPresent, Log, Cancellation));
+            while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
+            Flush();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void EndProcessing() => Drain();
+
+    private void Drain()
+    {
+        while (_window.Count > 0) EmitHead();
+    }
+
+    private void EmitHead()
+    {
+        Outcome outcome = Await(_window.Peek());
+        _window.Dequeue();
+        if (outcome.Error is not null)
+        {
+            WriteError(outcome.Error);
+            return;
+        }
+        SiperbProvisioning provisioning = outcome.Provisioning!;
+        WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings,
+            key => SiperbProvisioning.IsKnownSetting(key)));
+    }
+
+    private static async Task<Outcome> FetchAsync(SiperbSession session, string token, bool asPlainText, IClientLog log,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            ApiSession api = session.Api;
+            DeviceData device = await api.CallAsync(
+                sessionToken => api.Client.GetDeviceAsync(api.UserId, token, sessionToken, includeProvisioning: true, log, cancellationToken),
+                log, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase))
+            {
+                return Outcome.Fail(new ErrorRecord(
+                    new InvalidOperationException($"The device '{token}' is of platform '{device.Platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
+                    ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+            }
+            if (device.Settings is null)
+            {
+                return Outcome.Fail(new ErrorRecord(
+                    new InvalidOperationException($"The service sent the device '{token}' without its provisioning (Settings_json). Check -ApiBaseUri points at the Siperb API."),
+                    ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token));
+            }
+            return new Outcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, asPlainText), null);
+        }
+        catch (SiperbApiException e)
+        {
+            return Outcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
+        }
+    }
+
+    private sealed class Outcome
+    {
+        public Outcome(SiperbProvisioning? provisioning, ErrorRecord? error)
+        {
+            Provisioning = provisioning;
+            Error = error;
+        }
+
+        public static Outcome Fail(ErrorRecord error) => new(null, error);
+
+        public SiperbProvisioning? Provisioning { get; }
+
+        public ErrorRecord? Error { get; }
+    }
+}

@@ -1,0 +1,51 @@
+using Siperb.Provisioning.Api;
+
+namespace Siperb.Provisioning;
+
+/// <summary>
+/// One device of the session's user. Every field the API sent beyond these is added to the output
+/// object as a note property, so nothing is dropped.
+/// </summary>
+public sealed class SiperbDevice
+{
+    /// <summary>The device fields that are typed properties; all others become note properties.</summary>
+    internal static readonly string[] KnownFields = { "UserId", "DeviceToken", "Platform", "Description", "RegistrationMode", "SipContact" };
+
+    internal SiperbDevice(string userId, DeviceData data, SiperbSession? session)
+    {
+        UserId = userId;
+        DeviceToken = data.DeviceToken ?? string.Empty;
+        Platform = data.Platform;
+        Description = data.Description;
+        RegistrationMode = data.RegistrationMode;
+        SipContact = data.SipContact;
+        Session = session;
+        Data = data;
+    }
+
+    /// <summary>The owner's user id (binds to -UserId down the pipeline).</summary>
+    public string UserId { get; }
+
+    /// <summary>The device's provision token (binds to -DeviceToken down the pipeline).</summary>
+    public string DeviceToken { get; }
+
+    /// <summary>ios, android, webpage, electron or script.</summary>
+    public string? Platform { get; }
+
+    /// <summary>The device's display name.</summary>
+    public string? Description { get; }
+
+    /// <summary>Proxy or WebSocket.</summary>
+    public string? RegistrationMode { get; }
+
+    /// <summary>The static contact user name.</summary>
+    public string? SipContact { get; }
+
+    /// <summary>The session the device was listed with (binds to -Session down the pipeline); null for the explicit parameter set.</summary>
+    public SiperbSession? Session { get; }
+
+    internal DeviceData Data { get; }
+
+    /// <summary>Description and token; never a secret.</summary>
+    public override string ToString() => DeviceToken;
+}

@@ -1,0 +1,66 @@
+using System;
+using System.Security;
+using Siperb.Provisioning.Api;
+
+namespace Siperb.Provisioning;
+
+/// <summary>Where a session is kept.</summary>
+public enum SiperbSessionScope
+{
+    /// <summary>In this runspace's memory only.</summary>
+    Process,
+
+    /// <summary>In memory and in the current user's disk cache, keyed by a hash of the access token.</summary>
+    CurrentUser,
+}
+
+/// <summary>
+/// A Siperb API session as Get-SiperbSession returns it. Its default view shows no secret; the
+/// session token is a <see cref="SecureString"/>.
+/// </summary>
+public sealed class SiperbSession
+{
+    internal SiperbSession(ApiSession api, SiperbSessionScope scope)
+    {
+        Api = api;
+        Scope = scope;
+    }
+
+    /// <summary>The user's id (MD5 of the e-mail address).</summary>
+    public string UserId => Api.UserId;
+
+    /// <summary>The session token, sent as X-Api-Key. A new copy each time it is read.</summary>
+    public SecureString SessionToken => SecureText.From(Api.SessionToken);
+
+    /// <summary>The API root every call of this session goes to.</summary>
+    public Uri ApiBaseUri => Api.Client.BaseUri;
+
+    /// <summary>When the session token was obtained (UTC).</summary>
+    public DateTimeOffset CreatedAt => Api.CreatedAt;
+
+    /// <summary>Process (memory only) or CurrentUser (also cached on disk).</summary>
+    public SiperbSessionScope Scope { get; }
+
+    /// <summary>Seconds one attempt may take.</summary>
+    public int TimeoutSec => Api.Client.Settings.TimeoutSec;
+
+    /// <summary>Retries after the first attempt of a GET.</summary>
+    public int MaximumRetryCount => Api.Client.Settings.MaximumRetryCount;
+
+    /// <summary>First backoff in seconds (doubling, with jitter).</summary>
+    public int RetryIntervalSec => Api.Client.Settings.RetryIntervalSec;
+
+    /// <summary>The proxy, when one was set.</summary>
+    public Uri? Proxy => Api.Client.Settings.Proxy;
+
+    /// <summary>True when the proxy uses the current user's credentials.</summary>
+    public bool ProxyUseDefaultCredentials => Api.Client.Settings.ProxyUseDefaultCredentials;
+
+    /// <summary>True when the session holds the access token that made it, so it can log in again after a 401.</summary>
+    public bool CanRenew => Api.CanRenew;
+
+    internal ApiSession Api { get; }
+
+    /// <summary>User id and API host; never a secret.</summary>
+    public override string ToString() => $"{UserId}@{ApiBaseUri.Host}";
+}

@@ -1,0 +1,364 @@
+#Requires -Version 7.0
+<#
+    Helpers to start, stop and steer the Siperb API emulator (tests/Siperb.Emulator) from Pester
+    tests and demos. Every function that talks to an emulator takes -Emulator and defaults to the
+    one started last. See tests/Siperb.Emulator/README.md for the control API behind them.
+#>
+Set-StrictMode -Version Latest
+
+$script:LastEmulator = $null
+
+function Resolve-Emulator {
+    param($Emulator)
+    if ($null -ne $Emulator) { return $Emulator }
+    if ($null -eq $script:LastEmulator) {
+        throw 'No emulator: start one with Start-SiperbEmulator or pass -Emulator.'
+    }
+    $script:LastEmulator
+}
+
+function Invoke-EmulatorControl {
+    param(
+        [Parameter(Mandatory)] $Emulator,
+        [Parameter(Mandatory)] [string] $Method,
+        [Parameter(Mandatory)] [string] $Route,
+        $Body
+    )
+    $target = Resolve-Emulator $Emulator
+    $request = @{
+        Uri         = "$($target.BaseUri)/_emulator/$Route"
+        Method      = $Method
+        NoProxy     = $true
+        ErrorAction = 'Stop'
+    }
+    if ($null -ne $Body) {
+        $request.Body = ConvertTo-Json -InputObject $Body -Depth 10 -Compress
+        $request.ContentType = 'application/json; charset=utf-8'
+    }
+    Invoke-RestMethod @request
+}
+
+function Start-SiperbEmulator {
+    <#
+    .SYNOPSIS
+    Starts the Siperb API emulator on a free loopback port.
+    .DESCRIPTION
+    Runs `dotnet <Path> --port 0 --port-file <temp file>` as a background process, waits up to
+    30 seconds for the port file and returns the emulator. Its standard output and error go to
+    temporary files (StdOutPath, StdErrPath) so it never blocks. The emulator becomes the default
+    for the other *-SiperbEmulator* functions.
+    .PARAMETER Path
+    Path of the built Siperb.Emulator.dll.
+    .PARAMETER SeedPath
+    Seed file to load instead of the seed.json next to the DLL.
+    .EXAMPLE
+    $emulator = Start-SiperbEmulator -Path $TestDrive/emu/Siperb.Emulator.dll
+    Invoke-RestMethod "$($emulator.BaseUri)/_emulator/users" -NoProxy
+    .OUTPUTS
+    A [pscustomobject] with BaseUri ('http://127.0.0.1:PORT'), Port, Process, StdOutPath, StdErrPath.
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [string] $SeedPath
+    )
+    $dll = (Resolve-Path -LiteralPath $Path -ErrorAction Stop).ProviderPath
+    $dotnet = (Get-Command -Name dotnet -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+    $temp = [System.IO.Path]::GetTempPath()
+    $name = "siperb-emulator-$([guid]::NewGuid().ToString('N'))"
+    $portFile = Join-Path $temp "$name.port"
+    $stdOutPath = Join-Path $temp "$name.out.log"
+    $stdErrPath = Join-Path $temp "$name.err.log"
+
+    $startInfo = [System.Diagnostics.ProcessStartInfo]::new($dotnet)
+    foreach ($argument in @($dll, '--port', '0', '--port-file', $portFile)) { $startInfo.ArgumentList.Add($argument) }
+    if ($SeedPath) {
+        $startInfo.ArgumentList.Add('--seed')
+        $startInfo.ArgumentList.Add((Resolve-Path -LiteralPath $SeedPath -ErrorAction Stop).ProviderPath)
+    }
+    $startInfo.UseShellExecute = $false
+    $startInfo.RedirectStandardInput = $true
+    $startInfo.RedirectStandardOutput = $true
+    $startInfo.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($startInfo)
+
+    # Drain both pipes into files on the thread pool: the child never blocks on a full pipe.
+    $outFile = [System.IO.File]::Create($stdOutPath)
+    $errFile = [System.IO.File]::Create($stdErrPath)
+    $copies = @(
+        $process.StandardOutput.BaseStream.CopyToAsync($outFile)
+        $process.StandardError.BaseStream.CopyToAsync($errFile)
+    )
+    $emulator = [pscustomobject]@{
+        BaseUri    = $null
+        Port       = 0
+        Process    = $process
+        StdOutPath = $stdOutPath
+        StdErrPath = $stdErrPath
+        Logs       = @($outFile, $errFile)
+        Copies     = $copies
+    }
+
+    $deadline = [datetime]::UtcNow.AddSeconds(30)
+    while (-not (Test-Path -LiteralPath $portFile)) {
+        if ($process.HasExited -or [datetime]::UtcNow -gt $deadline) {
+            $why = if ($process.HasExited) { "exited with code $($process.ExitCode)" } else { 'did not start within 30 s' }
+            Stop-SiperbEmulator -Emulator $emulator
+            throw "The Siperb emulator $why. Its error output is in $stdErrPath."
+        }
+        Start-Sleep -Milliseconds 50
+    }
+    $emulator.Port = [int](Get-Content -LiteralPath $portFile -Raw)
+    $emulator.BaseUri = "http://127.0.0.1:$($emulator.Port)"
+    Remove-Item -LiteralPath $portFile -Force
+    $script:LastEmulator = $emulator
+    $emulator
+}
+
+function Stop-SiperbEmulator {
+    <#
+    .SYNOPSIS
+    Stops an emulator started by Start-SiperbEmulator.
+    .DESCRIPTION
+    Kills the emulator process, waits for it to exit and closes its log files (they are kept).
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    Stop-SiperbEmulator
+    #>
+    [CmdletBinding()]
+    param($Emulator)
+    $target = Resolve-Emulator $Emulator
+    if (-not $target.Process.HasExited) {
+        $target.Process.Kill()
+    }
+    $null = $target.Process.WaitForExit(10000)
+    try { [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$target.Copies, 5000) } catch { Write-Debug "Emulator log copy ended: $_" }
+    $target.Logs | ForEach-Object { $_.Dispose() }
+    $target.Process.Dispose()
+    if ($script:LastEmulator -eq $target) { $script:LastEmulator = $null }
+}
+
+function Get-SiperbEmulatorRequest {
+    <#
+    .SYNOPSIS
+    Gets the API requests the emulator received, oldest first.
+    .DESCRIPTION
+    Each request has Seq, Method, RawTarget, Path (raw, still percent-encoded), Query, Segments
+    (decoded), Headers, Status (null while in progress, 0 when no status was sent), Fault and TimeUtc.
+    Control requests (/_emulator/...) are never logged.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    Get-SiperbEmulatorRequest | Where-Object { $_.Segments[0] -eq 'Login' }
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param($Emulator)
+    Invoke-EmulatorControl -Emulator $Emulator -Method Get -Route requests | ForEach-Object { $_ }
+}
+
+function Clear-SiperbEmulatorRequest {
+    <#
+    .SYNOPSIS
+    Empties the emulator's request log (numbering starts again at 1).
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    Clear-SiperbEmulatorRequest
+    #>
+    [CmdletBinding()]
+    param($Emulator)
+    $null = Invoke-EmulatorControl -Emulator $Emulator -Method Delete -Route requests
+}
+
+function Reset-SiperbEmulator {
+    <#
+    .SYNOPSIS
+    Clears the request log, the faults and the latency, and forgets every session token.
+    .DESCRIPTION
+    Users (seeded and generated) stay; tokens already issued stay listed by Get-SiperbEmulatorSecret.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    BeforeEach { Reset-SiperbEmulator }
+    #>
+    [CmdletBinding()]
+    param($Emulator)
+    $null = Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route reset
+}
+
+function Set-SiperbEmulatorLatency {
+    <#
+    .SYNOPSIS
+    Sets a delay applied before every API request is answered.
+    .PARAMETER Milliseconds
+    The delay; 0 removes it.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    Set-SiperbEmulatorLatency -Milliseconds 3000
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [ValidateRange(0, 3600000)] [int] $Milliseconds,
+        $Emulator
+    )
+    $null = Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route latency -Body @{ Milliseconds = $Milliseconds }
+}
+
+function Add-SiperbEmulatorFault {
+    <#
+    .SYNOPSIS
+    Queues a fault for the next requests on a route.
+    .DESCRIPTION
+    The fault answers the next -Times requests on -Route (FIFO per route; 'Any' serves every API
+    route once that route's own queue is empty). -Fault holds the other fault fields: Status,
+    Headers, Body, ContentType, DelayMs, Kind (stall, drip, close-after, lying-length, reset,
+    redirect, html, malformed-json, wrong-shape, huge), DripMs, Bytes, Location.
+    Returns the queue state: Pending and Served counts per route.
+    .PARAMETER Route
+    Login, Devices, Device or Any.
+    .PARAMETER Times
+    How many requests the fault answers.
+    .PARAMETER Fault
+    The fault fields.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    Add-SiperbEmulatorFault -Route Devices -Times 2 -Fault @{ Status = 429; Headers = @{ 'Retry-After' = '1' } }
+    .EXAMPLE
+    Add-SiperbEmulatorFault -Route Device -Fault @{ Kind = 'close-after'; Bytes = 10 }
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)] [ValidateSet('Login', 'Devices', 'Device', 'Any')] [string] $Route,
+        [ValidateRange(1, 1000000)] [int] $Times = 1,
+        [hashtable] $Fault = @{},
+        $Emulator
+    )
+    $body = @{} + $Fault
+    $body.Route = $Route
+    $body.Times = $Times
+    Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route faults -Body $body
+}
+
+function Get-SiperbEmulatorFault {
+    <#
+    .SYNOPSIS
+    Gets the fault queues: Pending (still queued) and Served counts per route.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    (Get-SiperbEmulatorFault).Served.Devices
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param($Emulator)
+    Invoke-EmulatorControl -Emulator $Emulator -Method Get -Route faults
+}
+
+function Clear-SiperbEmulatorFault {
+    <#
+    .SYNOPSIS
+    Drops every pending fault and zeroes the served counts.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    Clear-SiperbEmulatorFault
+    #>
+    [CmdletBinding()]
+    param($Emulator)
+    $null = Invoke-EmulatorControl -Emulator $Emulator -Method Delete -Route faults
+}
+
+function Revoke-SiperbEmulatorSession {
+    <#
+    .SYNOPSIS
+    Invalidates issued session tokens: they get 401, and the next /Login issues a new token.
+    .PARAMETER UserId
+    Revoke only this user's session; all sessions without it.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    Revoke-SiperbEmulatorSession
+    .OUTPUTS
+    The number of sessions revoked.
+    #>
+    [CmdletBinding()]
+    [OutputType([int])]
+    param(
+        [string] $UserId,
+        $Emulator
+    )
+    $body = if ($UserId) { @{ UserId = $UserId } } else { $null }
+    (Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route sessions/revoke -Body $body).Revoked
+}
+
+function Get-SiperbEmulatorSecret {
+    <#
+    .SYNOPSIS
+    Gets every secret the emulator seeded or issued, for leak tests.
+    .DESCRIPTION
+    All PATs, SIP passwords and SIP JWTs (seeded and generated) and every session token issued
+    since the emulator started (also the revoked ones).
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    $secrets = Get-SiperbEmulatorSecret
+    $secrets | Where-Object { $output.Contains($_) } | Should -BeNullOrEmpty
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param($Emulator)
+    Invoke-EmulatorControl -Emulator $Emulator -Method Get -Route secrets | ForEach-Object { $_ }
+}
+
+function Get-SiperbEmulatorUser {
+    <#
+    .SYNOPSIS
+    Gets the emulator's users: UserId, Email, Pat and DeviceCount.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    $anna = Get-SiperbEmulatorUser | Select-Object -First 1
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param($Emulator)
+    Invoke-EmulatorControl -Emulator $Emulator -Method Get -Route users | ForEach-Object { $_ }
+}
+
+function New-SiperbEmulatorUser {
+    <#
+    .SYNOPSIS
+    Creates a user with many generated devices (tokens gen-<n>).
+    .PARAMETER Count
+    How many devices (1 to 1000000).
+    .PARAMETER Platform
+    Give every device this platform; without it about 80% are script devices.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    $big = New-SiperbEmulatorUser -Count 100000 -Platform script
+    .OUTPUTS
+    An object with UserId and Pat.
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)] [ValidateRange(1, 1000000)] [int] $Count,
+        [ValidateSet('ios', 'android', 'webpage', 'electron', 'script')] [string] $Platform,
+        $Emulator
+    )
+    $body = @{ Count = $Count }
+    if ($Platform) { $body.Platform = $Platform }
+    Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route users/generate -Body $body
+}
+
+Export-ModuleMember -Function Start-SiperbEmulator, Stop-SiperbEmulator, Get-SiperbEmulatorRequest,
+    Clear-SiperbEmulatorRequest, Reset-SiperbEmulator, Set-SiperbEmulatorLatency, Add-SiperbEmulatorFault,
+    Get-SiperbEmulatorFault, Clear-SiperbEmulatorFault, Revoke-SiperbEmulatorSession, Get-SiperbEmulatorSecret,
+    Get-SiperbEmulatorUser, New-SiperbEmulatorUser

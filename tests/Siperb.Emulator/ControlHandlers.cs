@@ -1,0 +1,136 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Siperb.Emulator;
+
+/// <summary>The /_emulator/ control API used by the tests. Never logged, never faulted, no auth.</summary>
+public sealed class ControlHandlers(EmulatorState state)
+{
+    private const int MaxGenerated = 1_000_000;
+
+    private static readonly JsonSerializerOptions BodyOptions = new(ApiResponse.JsonOptions)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    private static readonly string[] Paths =
+        ["requests", "reset", "latency", "sessions/revoke", "secrets", "users", "users/generate", "faults"];
+
+    public async Task HandleAsync(HttpContext ctx, RequestTarget target)
+    {
+        var request = ctx.Request;
+        var path = string.Join('/', target.Segments.Skip(1)).ToLowerInvariant();
+        ApiResponse response;
+        try
+        {
+            response = (request.Method.ToUpperInvariant(), path) switch
+            {
+                ("GET", "requests") => Ok(state.Log.Snapshot()),
+                ("DELETE", "requests") => Clear(),
+                ("POST", "reset") => Reset(),
+                ("POST", "latency") => SetLatency(await ReadAsync<LatencyBody>(request)),
+                ("POST", "sessions/revoke") => Ok(new { Revoked = state.Sessions.Revoke((await ReadAsync<RevokeBody>(request))?.UserId) }),
+                ("GET", "secrets") => ApiResponse.JsonStream(StatusCodes.Status200OK, WriteSecretsAsync),
+                ("GET", "users") => Ok(state.Users.Snapshot().Select(u => new { u.UserId, u.Email, u.Pat, u.DeviceCount })),
+                ("POST", "users/generate") => Generate(await ReadAsync<GenerateBody>(request)),
+                ("POST", "faults") => AddFault(await new StreamReader(request.Body).ReadToEndAsync(ctx.RequestAborted)),
+                ("GET", "faults") => Ok(state.Faults.Snapshot()),
+                ("DELETE", "faults") => ClearFaults(),
+                (_, var p) when Paths.Contains(p) => ApiResponse.Error(StatusCodes.Status405MethodNotAllowed, "Method not allowed on this control route."),
+                _ => ApiResponse.Error(StatusCodes.Status404NotFound, "Unknown control route; see tests/Siperb.Emulator/README.md."),
+            };
+        }
+        catch (BadRequestException e)
+        {
+            response = ApiResponse.Error(StatusCodes.Status400BadRequest, e.Message);
+        }
+        await response.SendAsync(ctx.Response, ctx.RequestAborted);
+    }
+
+    private static ApiResponse Ok<T>(T value) => ApiResponse.Json(StatusCodes.Status200OK, value);
+
+    private ApiResponse Clear()
+    {
+        state.Log.Clear();
+        return Ok(new { Cleared = true });
+    }
+
+    private ApiResponse Reset()
+    {
+        state.Reset();
+        return Ok(new { Reset = true });
+    }
+
+    private ApiResponse SetLatency(LatencyBody? body)
+    {
+        if (body?.Milliseconds is not int ms || ms < 0 || ms > 3_600_000)
+        {
+            throw new BadRequestException("Send {\"Milliseconds\": n} with n from 0 to 3600000.");
+        }
+        state.LatencyMs = ms;
+        return Ok(new { Milliseconds = ms });
+    }
+
+    private ApiResponse Generate(GenerateBody? body)
+    {
+        if (body?.Count is not int count || count < 1 || count > MaxGenerated)
+        {
+            throw new BadRequestException($"Send {{\"Count\": n}} with n from 1 to {MaxGenerated}.");
+        }
+        var platform = body.Platform?.ToLowerInvariant();
+        if (platform is not null && !UserDirectory.Platforms.Contains(platform))
+        {
+            throw new BadRequestException($"Platform must be one of: {string.Join(", ", UserDirectory.Platforms)}.");
+        }
+        var user = state.Users.Generate(count, platform);
+        return Ok(new { user.UserId, user.Pat });
+    }
+
+    private ApiResponse AddFault(string json)
+    {
+        state.Faults.Add(FaultSpec.Parse(json));
+        return Ok(state.Faults.Snapshot());
+    }
+
+    private ApiResponse ClearFaults()
+    {
+        state.Faults.Clear();
+        return Ok(state.Faults.Snapshot());
+    }
+
+    private async Task WriteSecretsAsync(Utf8JsonWriter writer, CancellationToken ct)
+    {
+        writer.WriteStartArray();
+        foreach (var secret in state.Secrets())
+        {
+            writer.WriteStringValue(secret);
+            await ApiResponse.FlushIfFullAsync(writer, ct);
+        }
+        writer.WriteEndArray();
+    }
+
+    /// <summary>A JSON body, or null when the body is empty; unknown fields are refused.</summary>
+    private static async Task<T?> ReadAsync<T>(HttpRequest request)
+        where T : class
+    {
+        var text = await new StreamReader(request.Body).ReadToEndAsync(request.HttpContext.RequestAborted);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, BodyOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"Bad JSON body: {e.Message}");
+        }
+    }
+
+    private sealed record LatencyBody(int? Milliseconds);
+
+    private sealed record RevokeBody(string? UserId);
+
+    private sealed record GenerateBody(int? Count, string? Platform);
+}
