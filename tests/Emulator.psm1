@@ -19,7 +19,7 @@ function Resolve-Emulator {
 
 function Invoke-EmulatorControl {
     param(
-        [Parameter(Mandatory)] $Emulator,
+        $Emulator,
         [Parameter(Mandatory)] [string] $Method,
         [Parameter(Mandatory)] [string] $Route,
         $Body
@@ -134,9 +134,8 @@ function Stop-SiperbEmulator {
         $target.Process.Kill()
     }
     $null = $target.Process.WaitForExit(10000)
-    try { [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$target.Copies, 5000) } catch { Write-Debug "Emulator log copy ended: $_" }
+    try { $null = [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$target.Copies, 5000) } catch { Write-Debug "Emulator log copy ended: $_" }
     $target.Logs | ForEach-Object { $_.Dispose() }
-    $target.Process.Dispose()
     if ($script:LastEmulator -eq $target) { $script:LastEmulator = $null }
 }
 

@@ -42,7 +42,7 @@ public sealed class ApiHandlers(EmulatorState state)
         }
         finally
         {
-            var unanswered = ct.IsCancellationRequested && !ctx.Response.HasStarted;
+            var unanswered = !ctx.Response.HasStarted && (ct.IsCancellationRequested || fault?.Kind == "reset");
             state.Log.Complete(entry, unanswered ? 0 : ctx.Response.StatusCode, fault?.Label);
         }
     }

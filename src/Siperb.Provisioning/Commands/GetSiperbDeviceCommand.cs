@@ -29,7 +29,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCmdlet
     public SiperbSession? Session { get; set; }
 
     /// <summary>The user id, with -SessionToken, as Siperb's JS client takes them.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken)]
     [ValidateNotNullOrEmpty]
     public string? UserId { get; set; }
 

@@ -1,4 +1,5 @@
-using System.Net;
+using System;
+using System.Runtime.InteropServices;
 using System.Security;
 
 namespace Siperb.Provisioning;
@@ -14,7 +15,19 @@ internal static class SecureText
         return secure;
     }
 
-    public static string ToPlain(SecureString value) => new NetworkCredential(string.Empty, value).Password;
+    /// <summary>The whole value, embedded NUL characters included (so that validation sees them).</summary>
+    public static string ToPlain(SecureString value)
+    {
+        IntPtr bstr = Marshal.SecureStringToBSTR(value);
+        try
+        {
+            return Marshal.PtrToStringBSTR(bstr);
+        }
+        finally
+        {
+            Marshal.ZeroFreeBSTR(bstr);
+        }
+    }
 
     /// <summary>The value as given (plain) or as a read-only SecureString.</summary>
     public static object? Wrap(string? value, bool asPlainText) =>

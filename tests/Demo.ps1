@@ -1,0 +1,44 @@
+<#
+.SYNOPSIS
+    The README quick start, run against the Siperb API emulator (build.ps1 -Task Demo).
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $EmulatorPath
+)
+
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1')
+$emulator = Start-SiperbEmulator -Path $EmulatorPath
+try {
+    # The emulator stands in for https://api.siperb.com; its first seeded user stands in for you.
+    $env:SIPERB_API_BASE_URI = $emulator.BaseUri
+    $pat = (Get-SiperbEmulatorUser -Emulator $emulator | Select-Object -First 1).Pat
+    Write-Host "Siperb API emulator at $($emulator.BaseUri)" -ForegroundColor Cyan
+
+    Import-Module $ModulePath
+
+    # ---- README quick start ------------------------------------------------------------------
+    # In real life: $token = Read-Host -AsSecureString 'Siperb personal access token'
+    $token = ConvertTo-SecureString $pat -AsPlainText -Force
+
+    Write-Host "`n> Get-SiperbSession -AccessToken `$token" -ForegroundColor Yellow
+    Get-SiperbSession -AccessToken $token | Out-Host
+
+    Write-Host '> Get-SiperbDevice' -ForegroundColor Yellow
+    Get-SiperbDevice | Out-Host
+
+    Write-Host '> Get-SiperbDevice | Get-SiperbProvisioning' -ForegroundColor Yellow
+    $provisioning = Get-SiperbDevice | Get-SiperbProvisioning
+    $provisioning | Out-Host
+
+    Write-Host '> $provisioning | Format-Table Description, SipUri, WebSocketUri' -ForegroundColor Yellow
+    $provisioning | Format-Table Description, SipUri, WebSocketUri | Out-Host
+    # -------------------------------------------------------------------------------------------
+
+    if (@($provisioning).Count -eq 0) { throw 'The demo provisioned no device.' }
+    Write-Host "Provisioned $(@($provisioning).Count) script devices." -ForegroundColor Green
+} finally {
+    Stop-SiperbEmulator -Emulator $emulator
+}

@@ -1,0 +1,38 @@
+<#
+.SYNOPSIS
+    Runs every Pester suite under tests/Pester against the built module; called by build.ps1 in a
+    child pwsh so the module's DLL is never loaded into the caller's session.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $PesterPath,
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $EmulatorPath,
+    [Parameter(Mandatory)] [string] $SummaryPath,
+    [string[]] $Path = @(Join-Path $PSScriptRoot 'Pester')
+)
+
+$ErrorActionPreference = 'Stop'
+Import-Module $PesterPath -Force
+
+# The suites read these to find what they test.
+$env:SIPERB_TEST_MODULE_PATH = (Resolve-Path $ModulePath).Path
+$env:SIPERB_TEST_EMULATOR_PATH = (Resolve-Path $EmulatorPath).Path
+# Never touch the real API or a developer's real settings.
+Remove-Item Env:SIPERB_ACCESS_TOKEN, Env:SIPERB_API_BASE_URI -ErrorAction Ignore
+
+$config = New-PesterConfiguration
+$config.Run.Path = $Path
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Normal'
+$config.Should.ErrorAction = 'Continue'
+$result = Invoke-Pester -Configuration $config
+
+$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+[pscustomobject]@{
+    Passed  = $result.PassedCount
+    Failed  = $failed
+    Skipped = $result.SkippedCount
+    NotRun  = $result.NotRunCount
+} | ConvertTo-Json | Set-Content -Path $SummaryPath -Encoding utf8
+exit ([int]($failed -gt 0 -or $result.PassedCount -eq 0))

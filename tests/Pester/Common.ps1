@@ -1,0 +1,33 @@
+# Dot-sourced by every suite in BeforeAll: imports the built module and starts a private emulator.
+# Each suite gets its own emulator on its own free port, and its own cache folder under $TestDrive.
+
+$ErrorActionPreference = 'Stop'
+if (-not $env:SIPERB_TEST_MODULE_PATH -or -not $env:SIPERB_TEST_EMULATOR_PATH) {
+    throw 'Run the suites through build.ps1 -Task Test (it sets SIPERB_TEST_MODULE_PATH and SIPERB_TEST_EMULATOR_PATH).'
+}
+Import-Module $env:SIPERB_TEST_MODULE_PATH -Force
+Import-Module (Join-Path $PSScriptRoot '../Emulator.psm1') -Force
+
+$script:Emulator = Start-SiperbEmulator -Path $env:SIPERB_TEST_EMULATOR_PATH
+$script:BaseUri = $script:Emulator.BaseUri
+$script:Users = @(Get-SiperbEmulatorUser -Emulator $script:Emulator)
+$script:Anna = $script:Users[0]   # all five platforms, 8 script devices, awkward tokens
+$script:Bob = $script:Users[1]    # a few devices of his own
+$script:ScriptTokensOfAnna = @('script-proxy', 'script-ws-jwt', 'script-ws-plain', 'tok with space', 'tok/with/slash', 'pct%41#hash', '..dots', 'Gerät-ü')
+
+function ConvertTo-TestSecureString([string] $Text) {
+    ConvertTo-SecureString -String $Text -AsPlainText -Force
+}
+
+function Connect-TestUser($User = $script:Anna, [switch] $Force) {
+    Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $User.Pat) -ApiBaseUri $script:BaseUri -Force:$Force
+}
+
+# API requests the emulator received since the last Clear-SiperbEmulatorRequest.
+function Get-ApiRequest {
+    @(Get-SiperbEmulatorRequest -Emulator $script:Emulator)
+}
+
+function Get-FirstErrorId($ErrorRecords) {
+    @($ErrorRecords)[0].FullyQualifiedErrorId
+}
