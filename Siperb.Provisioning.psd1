@@ -16,6 +16,7 @@
         'Get-SiperbDevice'
         'Get-SiperbProvisioning'
         'Remove-SiperbSession'
+        'Clear-SiperbCache'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -45,8 +45,8 @@ function Start-SiperbEmulator {
     .DESCRIPTION
     Runs `dotnet <Path> --port 0 --port-file <temp file>` as a background process, waits up to
     30 seconds for the port file and returns the emulator. Its standard output and error go to
-    temporary files (StdOutPath, StdErrPath) so it never blocks. The emulator becomes the default
-    for the other *-SiperbEmulator* functions.
+    temporary files (StdOutPath, StdErrPath, deleted by Stop-SiperbEmulator) so it never blocks.
+    The emulator becomes the default for the other *-SiperbEmulator* functions.
     .PARAMETER Path
     Path of the built Siperb.Emulator.dll.
     .PARAMETER SeedPath
@@ -83,9 +83,9 @@ function Start-SiperbEmulator {
     $startInfo.RedirectStandardError = $true
     $process = [System.Diagnostics.Process]::Start($startInfo)
 
-    # Drain both pipes into files on the thread pool: the child never blocks on a full pipe.
-    $outFile = [System.IO.File]::Create($stdOutPath)
-    $errFile = [System.IO.File]::Create($stdErrPath)
+    # Drain both pipes into unbuffered, shared-read files on the thread pool: the child never blocks.
+    $outFile = [System.IO.FileStream]::new($stdOutPath, 'Create', 'Write', 'ReadWrite', 1)
+    $errFile = [System.IO.FileStream]::new($stdErrPath, 'Create', 'Write', 'ReadWrite', 1)
     $copies = @(
         $process.StandardOutput.BaseStream.CopyToAsync($outFile)
         $process.StandardError.BaseStream.CopyToAsync($errFile)
@@ -104,8 +104,10 @@ function Start-SiperbEmulator {
     while (-not (Test-Path -LiteralPath $portFile)) {
         if ($process.HasExited -or [datetime]::UtcNow -gt $deadline) {
             $why = if ($process.HasExited) { "exited with code $($process.ExitCode)" } else { 'did not start within 30 s' }
-            Stop-SiperbEmulator -Emulator $emulator
-            throw "The Siperb emulator $why. Its error output is in $stdErrPath."
+            Close-EmulatorProcess $emulator
+            $stderr = (Get-Content -LiteralPath $stdErrPath -Raw) -replace '\s+$', ''
+            Remove-Item -LiteralPath $stdOutPath, $stdErrPath, $portFile -Force -ErrorAction Ignore
+            throw "The Siperb emulator $why. Its error output: $stderr"
         }
         Start-Sleep -Milliseconds 50
     }
@@ -116,12 +118,22 @@ function Start-SiperbEmulator {
     $emulator
 }
 
+function Close-EmulatorProcess {
+    param([Parameter(Mandatory)] $Emulator)
+    if (-not $Emulator.Process.HasExited) {
+        $Emulator.Process.Kill()
+    }
+    $null = $Emulator.Process.WaitForExit(10000)
+    try { $null = [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$Emulator.Copies, 5000) } catch { Write-Debug "Emulator log copy ended: $_" }
+    $Emulator.Logs | ForEach-Object { $_.Dispose() }
+}
+
 function Stop-SiperbEmulator {
     <#
     .SYNOPSIS
     Stops an emulator started by Start-SiperbEmulator.
     .DESCRIPTION
-    Kills the emulator process, waits for it to exit and closes its log files (they are kept).
+    Kills the emulator process, waits for it to exit and deletes its log files.
     .PARAMETER Emulator
     The emulator; defaults to the one started last.
     .EXAMPLE
@@ -130,12 +142,8 @@ function Stop-SiperbEmulator {
     [CmdletBinding()]
     param($Emulator)
     $target = Resolve-Emulator $Emulator
-    if (-not $target.Process.HasExited) {
-        $target.Process.Kill()
-    }
-    $null = $target.Process.WaitForExit(10000)
-    try { $null = [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$target.Copies, 5000) } catch { Write-Debug "Emulator log copy ended: $_" }
-    $target.Logs | ForEach-Object { $_.Dispose() }
+    Close-EmulatorProcess $target
+    Remove-Item -LiteralPath $target.StdOutPath, $target.StdErrPath -Force -ErrorAction Ignore
     if ($script:LastEmulator -eq $target) { $script:LastEmulator = $null }
 }
 

@@ -5,6 +5,8 @@ $ErrorActionPreference = 'Stop'
 if (-not $env:SIPERB_TEST_MODULE_PATH -or -not $env:SIPERB_TEST_EMULATOR_PATH) {
     throw 'Run the suites through build.ps1 -Task Test (it sets SIPERB_TEST_MODULE_PATH and SIPERB_TEST_EMULATOR_PATH).'
 }
+# The disk cache goes to this suite's own folder, never to the developer's profile.
+$env:SIPERB_CACHE_DIR = Join-Path $TestDrive 'siperb-cache'
 Import-Module $env:SIPERB_TEST_MODULE_PATH -Force
 Import-Module (Join-Path $PSScriptRoot '../Emulator.psm1') -Force
 
@@ -19,8 +21,9 @@ function ConvertTo-TestSecureString([string] $Text) {
     ConvertTo-SecureString -String $Text -AsPlainText -Force
 }
 
-function Connect-TestUser($User = $script:Anna, [switch] $Force) {
-    Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $User.Pat) -ApiBaseUri $script:BaseUri -Force:$Force
+# A session kept in memory only (the cache suites test -Scope CurrentUser on their own).
+function Connect-TestUser($User = $script:Anna, [switch] $Force, [string] $Scope = 'Process') {
+    Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $User.Pat) -ApiBaseUri $script:BaseUri -Force:$Force -Scope $Scope
 }
 
 # API requests the emulator received since the last Clear-SiperbEmulatorRequest.

@@ -10,6 +10,7 @@ AfterAll {
 Describe 'Get-SiperbSession' {
     BeforeEach {
         Remove-SiperbSession
+        Clear-SiperbCache
         Reset-SiperbEmulator -Emulator $script:Emulator
         Remove-Item Env:SIPERB_ACCESS_TOKEN, Env:SIPERB_API_BASE_URI -ErrorAction Ignore
     }

@@ -3,10 +3,13 @@ using System.Text.Json.Nodes;
 namespace Siperb.Emulator;
 
 /// <summary>The Siperb API itself: /Login, the device list and the single device.</summary>
-public sealed class ApiHandlers(EmulatorState state)
+internal sealed class ApiHandlers(EmulatorState state)
 {
     private const string Bearer = "Bearer ";
     private const string SettingsJson = "Settings_json";
+
+    /// <summary>A field no client knows, that a client must keep.</summary>
+    private static readonly object Extra = new { Plan = "Business", Region = "eu-central-1", Features = new[] { "provisioning", "realtime" } };
 
     /// <summary>Logs the request, waits the configured latency, then answers it normally or with the next fault.</summary>
     public async Task HandleAsync(HttpContext ctx, RequestTarget target)
@@ -67,7 +70,7 @@ public sealed class ApiHandlers(EmulatorState state)
             SessionToken = session.Token,
             ExpiresAt = session.ExpiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"),
             user.Email,
-            Extra = new { Plan = "Business", Region = "eu-central-1", Features = new[] { "provisioning", "realtime" } },
+            Extra,
         });
     }
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Siperb.Emulator;
 
 /// <summary>A response not yet sent: either a buffered body or a body streamed by a writer.</summary>
-public sealed class ApiResponse
+internal sealed class ApiResponse
 {
     public const string JsonType = "application/json; charset=utf-8";
 

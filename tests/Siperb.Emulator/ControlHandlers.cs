@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Siperb.Emulator;
 
 /// <summary>The /_emulator/ control API used by the tests. Never logged, never faulted, no auth.</summary>
-public sealed class ControlHandlers(EmulatorState state)
+internal sealed class ControlHandlers(EmulatorState state)
 {
     private const int MaxGenerated = 1_000_000;
 
@@ -33,7 +33,7 @@ public sealed class ControlHandlers(EmulatorState state)
                 ("GET", "secrets") => ApiResponse.JsonStream(StatusCodes.Status200OK, WriteSecretsAsync),
                 ("GET", "users") => Ok(state.Users.Snapshot().Select(u => new { u.UserId, u.Email, u.Pat, u.DeviceCount })),
                 ("POST", "users/generate") => Generate(await ReadAsync<GenerateBody>(request)),
-                ("POST", "faults") => AddFault(await new StreamReader(request.Body).ReadToEndAsync(ctx.RequestAborted)),
+                ("POST", "faults") => AddFault(await ReadTextAsync(request)),
                 ("GET", "faults") => Ok(state.Faults.Snapshot()),
                 ("DELETE", "faults") => ClearFaults(),
                 (_, var p) when Paths.Contains(p) => ApiResponse.Error(StatusCodes.Status405MethodNotAllowed, "Method not allowed on this control route."),
@@ -109,11 +109,17 @@ public sealed class ControlHandlers(EmulatorState state)
         writer.WriteEndArray();
     }
 
+    private static async Task<string> ReadTextAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+    }
+
     /// <summary>A JSON body, or null when the body is empty; unknown fields are refused.</summary>
     private static async Task<T?> ReadAsync<T>(HttpRequest request)
         where T : class
     {
-        var text = await new StreamReader(request.Body).ReadToEndAsync(request.HttpContext.RequestAborted);
+        var text = await ReadTextAsync(request);
         if (string.IsNullOrWhiteSpace(text))
         {
             return null;

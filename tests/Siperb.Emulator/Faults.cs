@@ -1,14 +1,13 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Siperb.Emulator;
 
 /// <summary>A control request the emulator refuses (answered 400 with the message).</summary>
-public sealed class BadRequestException(string message) : Exception(message);
+internal sealed class BadRequestException(string message) : Exception(message);
 
 /// <summary>One fault, as posted to /_emulator/faults. Every field is optional except Route.</summary>
-public sealed class FaultSpec
+internal sealed class FaultSpec
 {
     private const string Common = "Route Times Kind DelayMs";
 
@@ -62,19 +61,8 @@ public sealed class FaultSpec
     /// <summary>Parses and checks a fault; every mistake is a <see cref="BadRequestException"/>.</summary>
     public static FaultSpec Parse(string json)
     {
-        JsonElement root;
-        try
-        {
-            root = JsonDocument.Parse(json).RootElement;
-        }
-        catch (JsonException e)
-        {
-            throw new BadRequestException($"The fault is not valid JSON: {e.Message}");
-        }
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new BadRequestException("The fault must be a JSON object.");
-        }
+        using var document = ParseObject(json);
+        var root = document.RootElement;
 
         var kind = "";
         foreach (var property in root.EnumerateObject().Where(p => p.Name.Equals("Kind", StringComparison.OrdinalIgnoreCase)))
@@ -109,6 +97,25 @@ public sealed class FaultSpec
         return spec;
     }
 
+    private static JsonDocument ParseObject(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"The fault is not valid JSON: {e.Message}");
+        }
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw new BadRequestException("The fault must be a JSON object.");
+        }
+        return document;
+    }
+
     private void Check()
     {
         var route = Enum.GetValues<ApiRoute>().Where(r => string.Equals(r.ToString(), Route, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -120,6 +127,7 @@ public sealed class FaultSpec
         Require(DelayMs is null or >= 0, "DelayMs must not be negative.");
         Require(DripMs is null or >= 0, "DripMs must not be negative.");
         Require(Bytes is null or >= 0, "Bytes must not be negative.");
+        Require(Kind != "lying-length" || Bytes is null or >= 1, "Bytes (the extra length claimed) must be at least 1.");
         Require(Kind != "redirect" || Location is not null, "Kind 'redirect' needs a Location.");
         Require(Location is null || IsHeaderValue(Location), "Location must be printable ASCII.");
         Require(ContentType is null || IsHeaderValue(ContentType), "ContentType must be printable ASCII.");
@@ -144,7 +152,7 @@ public sealed class FaultSpec
 }
 
 /// <summary>Pending faults, a FIFO queue per route, and how many each route has served.</summary>
-public sealed class FaultBook
+internal sealed class FaultBook
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<ApiRoute, Queue<Pending>> _pending = Enum.GetValues<ApiRoute>().ToDictionary(r => r, _ => new Queue<Pending>());
@@ -213,12 +221,12 @@ public sealed class FaultBook
 }
 
 /// <summary>Answers a request the way a fault says.</summary>
-public static class FaultRunner
+internal static class FaultRunner
 {
     private const long DefaultHugeBytes = 200L * 1024 * 1024;
     private const int DefaultDripMs = 500;
     private const long DefaultLie = 1024;
-    private static readonly byte[] HugeItem = Encoding.ASCII.GetBytes("""{"DeviceToken":"x"},""");
+    private static readonly byte[] HugeChunk = Enumerable.Repeat("""{"DeviceToken":"x"},"""u8.ToArray(), 3000).SelectMany(b => b).ToArray();
 
     /// <param name="normal">Builds the answer the request would have had without the fault.</param>
     public static async Task RunAsync(HttpContext ctx, FaultSpec fault, ApiRoute route, Func<ApiResponse> normal, CancellationToken ct)
@@ -271,7 +279,7 @@ public static class FaultRunner
                 break;
             case "close-after":
             case "lying-length":
-                await TruncateAsync(ctx, Payload(fault, normal), fault, ct);
+                await TruncateAsync(response, Payload(fault, normal), fault, ct);
                 break;
             default:
                 await Payload(fault, normal).SendAsync(response, ct);
@@ -307,33 +315,25 @@ public static class FaultRunner
     }
 
     /// <summary>
-    /// close-after: the real Content-Length, then only Bytes bytes (default half) and a dropped connection.
-    /// lying-length: a Content-Length Bytes (default 1024) larger than the whole body sent, then a dropped connection.
+    /// close-after: the real Content-Length, then only Bytes bytes (default half the body).
+    /// lying-length: a Content-Length Bytes (default 1024) larger than the whole body, which is sent.
+    /// Kestrel closes the connection after a response shorter than its Content-Length, so the
+    /// client always sees a truncated body and then the end of the connection.
     /// </summary>
-    private static async Task TruncateAsync(HttpContext ctx, ApiResponse payload, FaultSpec fault, CancellationToken ct)
+    private static async Task TruncateAsync(HttpResponse response, ApiResponse payload, FaultSpec fault, CancellationToken ct)
     {
         var bytes = await payload.GetBytesAsync(ct);
         var lying = fault.Kind == "lying-length";
         var send = lying ? bytes.Length : (int)Math.Min(fault.Bytes ?? bytes.Length / 2, bytes.Length);
-        var response = ctx.Response;
         response.StatusCode = payload.Status;
         response.ContentType = payload.ContentType;
         response.ContentLength = lying ? bytes.Length + (fault.Bytes ?? DefaultLie) : bytes.Length;
-        await response.StartAsync(ct);
         await response.Body.WriteAsync(bytes.AsMemory(0, send), ct);
-        await response.Body.FlushAsync(ct);
-        // Let the transport put the bytes on the wire before the connection goes.
-        await Task.Delay(50, ct);
-        ctx.Abort();
     }
 
+    /// <summary>"[" then {"DeviceToken":"x"}, repeated, never closed, until total bytes are sent or the client leaves.</summary>
     private static async Task WriteHugeAsync(Stream body, long total, CancellationToken ct)
     {
-        var chunk = new byte[64 * 1024 / HugeItem.Length * HugeItem.Length];
-        for (var i = 0; i < chunk.Length; i += HugeItem.Length)
-        {
-            HugeItem.CopyTo(chunk, i);
-        }
         if (total == 0)
         {
             return;
@@ -341,8 +341,8 @@ public static class FaultRunner
         await body.WriteAsync("["u8.ToArray(), ct);
         for (var sent = 1L; sent < total && !ct.IsCancellationRequested;)
         {
-            var n = (int)Math.Min(chunk.Length, total - sent);
-            await body.WriteAsync(chunk.AsMemory(0, n), ct);
+            var n = (int)Math.Min(HugeChunk.Length, total - sent);
+            await body.WriteAsync(HugeChunk.AsMemory(0, n), ct);
             sent += n;
         }
     }

@@ -1,13 +1,13 @@
 namespace Siperb.Emulator;
 
 /// <summary>The API routes of the contract; <see cref="Any"/> is only a fault-queue key.</summary>
-public enum ApiRoute { Login, Devices, Device, Any }
+internal enum ApiRoute { Login, Devices, Device, Any }
 
 /// <summary>
 /// The request target exactly as received, split by hand: no ASP.NET routing, no dot-segment
 /// normalisation. Each path segment is percent-decoded on its own, so "%2F" stays data.
 /// </summary>
-public sealed class RequestTarget
+internal sealed class RequestTarget
 {
     private RequestTarget(string raw, string path, string query, string[] segments, Dictionary<string, string> parameters)
     {

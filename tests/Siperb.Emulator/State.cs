@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Siperb.Emulator;
 
 /// <summary>Everything the emulator remembers between requests.</summary>
-public sealed class EmulatorState(UserDirectory users)
+internal sealed class EmulatorState(UserDirectory users)
 {
     private int _latencyMs;
 
@@ -36,10 +36,10 @@ public sealed class EmulatorState(UserDirectory users)
         Users.Snapshot().SelectMany(u => u.Secrets()).Concat(Sessions.Issued());
 }
 
-public sealed record Session(string Token, string UserId, DateTimeOffset ExpiresAt);
+internal sealed record Session(string Token, string UserId, DateTimeOffset ExpiresAt);
 
 /// <summary>Session tokens: one valid session per user, reused by a new login until it expires or is revoked.</summary>
-public sealed class SessionStore
+internal sealed class SessionStore
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromDays(25);
     private readonly Lock _lock = new();
@@ -102,7 +102,7 @@ public sealed class SessionStore
     }
 }
 
-public sealed record LoggedRequest(
+internal sealed record LoggedRequest(
     int Seq,
     string Method,
     string RawTarget,
@@ -121,7 +121,7 @@ public sealed record LoggedRequest(
 }
 
 /// <summary>The API requests received, in order (control requests are never logged).</summary>
-public sealed class RequestLog
+internal sealed class RequestLog
 {
     private readonly Lock _lock = new();
     private readonly List<LoggedRequest> _entries = [];

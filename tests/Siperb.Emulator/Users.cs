@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace Siperb.Emulator;
 
 /// <summary>A Siperb account: its PAT and its devices (full objects, Settings_json included).</summary>
-public abstract class UserAccount(string email, string pat)
+internal abstract class UserAccount(string email, string pat)
 {
     public string Email { get; } = email;
 
@@ -28,7 +28,7 @@ public abstract class UserAccount(string email, string pat)
 }
 
 /// <summary>A user read from seed.json; its devices are kept as parsed, unknown fields and all.</summary>
-public sealed class SeedUser : UserAccount
+internal sealed class SeedUser : UserAccount
 {
     private readonly List<JsonObject> _devices;
     private readonly Dictionary<string, JsonObject> _byToken = new(StringComparer.Ordinal);
@@ -66,7 +66,7 @@ public sealed class SeedUser : UserAccount
 /// "gen-n", numbered across all generated users) is built on demand, its secrets derived from n
 /// and a per-process key, so 100,000 devices cost nothing until served.
 /// </summary>
-public sealed class GeneratedUser(int number, int first, int count, string? platform, byte[] runKey)
+internal sealed class GeneratedUser(int number, int first, int count, string? platform, byte[] runKey)
     : UserAccount($"generated-{number}@load.example.test", $"PAT-SENTINEL-GEN{number}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}")
 {
     private const string Prefix = "gen-";
@@ -164,7 +164,7 @@ public sealed class GeneratedUser(int number, int first, int count, string? plat
 }
 
 /// <summary>All users: the seeded ones, then the generated ones.</summary>
-public sealed class UserDirectory
+internal sealed class UserDirectory
 {
     private readonly Lock _lock = new();
     private readonly List<UserAccount> _users = [];

@@ -49,11 +49,15 @@ public sealed class DeviceData
     /// <summary>The provisioning keys whose values are secrets.</summary>
     public static readonly string[] SecretSettingKeys = { "SipPassword", "SipJwt" };
 
-    private DeviceData(JsonFields fields, JsonFields? settings)
+    private DeviceData(JsonFields fields, JsonFields? settings, string? rawJson)
     {
         Fields = fields;
         Settings = settings;
+        RawJson = rawJson;
     }
+
+    /// <summary>The device object as the service sent it, when it was kept (for the cache).</summary>
+    public string? RawJson { get; }
 
     /// <summary>Every field the API sent except <c>Settings_json</c>, in order.</summary>
     public JsonFields Fields { get; }
@@ -76,8 +80,15 @@ public sealed class DeviceData
     /// <summary>The static contact user name.</summary>
     public string? SipContact => Fields.GetString("SipContact");
 
+    /// <summary>Reads a device object from JSON text (a cached copy), keeping the text.</summary>
+    internal static DeviceData Parse(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return Parse(document.RootElement, keepRawJson: true);
+    }
+
     /// <summary>Reads a device object; registers the secrets it holds with the scrubber.</summary>
-    internal static DeviceData Parse(JsonElement element)
+    internal static DeviceData Parse(JsonElement element, bool keepRawJson = false)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -86,7 +97,7 @@ public sealed class DeviceData
         JsonFields? settings = element.TryGetProperty(SettingsField, out JsonElement settingsElement)
             ? ParseSettings(settingsElement)
             : null;
-        return new DeviceData(JsonFields.FromObject(element, except: SettingsField), settings);
+        return new DeviceData(JsonFields.FromObject(element, except: SettingsField), settings, keepRawJson ? element.GetRawText() : null);
     }
 
     private static JsonFields? ParseSettings(JsonElement settingsElement)

@@ -42,8 +42,11 @@ public sealed class ApiSession
         return new ApiSession(client, result.UserId, result.SessionToken, accessToken, DateTimeOffset.UtcNow, result.Fields);
     }
 
-    /// <summary>Raised after a 401 led to a new login; carries the new token's session.</summary>
-    public event EventHandler? Renewed;
+    /// <summary>Raised after a 401 led to a new login (the new token is <see cref="SessionToken"/>).</summary>
+    public event EventHandler<SessionEventArgs>? Renewed;
+
+    /// <summary>Raised when a new login after a 401 was refused: the PAT no longer works.</summary>
+    public event EventHandler<SessionEventArgs>? Invalidated;
 
     /// <summary>The HTTP client of this session.</summary>
     public SiperbClient Client { get; }
@@ -132,7 +135,16 @@ public sealed class ApiSession
 
     private async Task<LoginResult> RenewCoreAsync(IClientLog log, CancellationToken cancellationToken)
     {
-        LoginResult result = await Client.LoginAsync(_accessToken!, log, cancellationToken).ConfigureAwait(false);
+        LoginResult result;
+        try
+        {
+            result = await Client.LoginAsync(_accessToken!, log, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SiperbApiException e) when (e.Kind == SiperbErrorKind.AccessTokenRejected)
+        {
+            Invalidated?.Invoke(this, new SessionEventArgs(log));
+            throw;
+        }
         if (!string.Equals(result.UserId, UserId, StringComparison.OrdinalIgnoreCase))
         {
             throw new SiperbApiException(SiperbErrorKind.InvalidResponse,
@@ -144,7 +156,17 @@ public sealed class ApiSession
             CreatedAt = DateTimeOffset.UtcNow;
             LoginFields = result.Fields;
         }
-        Renewed?.Invoke(this, EventArgs.Empty);
+        Renewed?.Invoke(this, new SessionEventArgs(log));
         return result;
     }
+}
+
+/// <summary>Which call's log a session event belongs to.</summary>
+public sealed class SessionEventArgs : EventArgs
+{
+    /// <summary>Creates the arguments.</summary>
+    public SessionEventArgs(IClientLog log) => Log = log;
+
+    /// <summary>The log of the call that raised the event.</summary>
+    public IClientLog Log { get; }
 }

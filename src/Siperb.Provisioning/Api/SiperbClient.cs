@@ -90,10 +90,11 @@ public sealed class SiperbClient : IDisposable
     /// <c>GET /Users/{UserId}/Devices</c>: calls <paramref name="onDevice"/> for each device as it is
     /// read from the stream. A failure before the first device is retried like any GET; once devices
     /// have been handed out, a broken stream fails the call instead (a retry would repeat them).
+    /// With <c>keepRawJson</c> each device keeps its JSON text in <see cref="DeviceData.RawJson"/> (for the cache).
     /// </summary>
     /// <returns>The number of devices read.</returns>
     public Task<int> GetDevicesAsync(string userId, string sessionToken, Action<DeviceData> onDevice, IClientLog log,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool keepRawJson = false)
     {
         InputValidation.ValidateSegment(userId, "UserId");
         InputValidation.ValidateHeaderToken(sessionToken, "session token");
@@ -113,7 +114,7 @@ public sealed class SiperbClient : IDisposable
                     DeviceData device;
                     try
                     {
-                        device = DeviceData.Parse(element);
+                        device = DeviceData.Parse(element, keepRawJson);
                     }
                     catch (Exception e) when (e is FormatException or JsonException)
                     {
@@ -161,7 +162,7 @@ public sealed class SiperbClient : IDisposable
             using JsonDocument document = await ReadJsonAsync(response, request, ct).ConfigureAwait(false);
             try
             {
-                return DeviceData.Parse(document.RootElement);
+                return DeviceData.Parse(document.RootElement, keepRawJson: true);
             }
             catch (Exception e) when (e is FormatException or JsonException)
             {

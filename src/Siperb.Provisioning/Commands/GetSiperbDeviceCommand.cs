@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using Siperb.Provisioning.Api;
+using Siperb.Provisioning.Caching;
 
 namespace Siperb.Provisioning.Commands;
 
@@ -13,7 +14,7 @@ namespace Siperb.Provisioning.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SiperbDevice", DefaultParameterSetName = ParameterSets.Session)]
 [OutputType(typeof(SiperbDevice))]
-public sealed class GetSiperbDeviceCommand : SiperbCmdlet
+public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
 {
     /// <summary>Every platform the API knows.</summary>
     internal static readonly string[] Platforms = { "ios", "android", "webpage", "electron", "script" };
@@ -22,6 +23,8 @@ public sealed class GetSiperbDeviceCommand : SiperbCmdlet
     private HashSet<string>? _platforms;
     private HashSet<string>? _tokens;
     private SiperbSession? _session;
+    private System.Collections.Generic.List<string>? _rawDevices;
+    private int _handedOut;
 
     /// <summary>The session to use; default: this runspace's current session.</summary>
     [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipeline = true)]
@@ -58,9 +61,16 @@ public sealed class GetSiperbDeviceCommand : SiperbCmdlet
     [ValidateSet("ios", "android", "webpage", "electron", "script", "*", IgnoreCase = true)]
     public string[] Platform { get; set; } = { "script" };
 
+    /// <summary>The name of the cache entry (as the JS client's SessionKey); scoped to the user and base URI all the same.</summary>
+    [Parameter]
+    [Alias("SessionKey")]
+    [ValidateNotNullOrEmpty]
+    public string? CacheKey { get; set; }
+
     /// <inheritdoc/>
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         _namePatterns = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToArray();
         _platforms = Platform.Contains("*") ? null : new HashSet<string>(Platform, StringComparer.OrdinalIgnoreCase);
         _tokens = DeviceToken is null ? null : new HashSet<string>(DeviceToken, StringComparer.Ordinal);
@@ -71,16 +81,52 @@ public sealed class GetSiperbDeviceCommand : SiperbCmdlet
     {
         _session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
         SiperbSession session = _session;
+        string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, CacheKey);
+        CacheEntry? cached = Cache?.Read(cacheKey, SiperbCache.DevicesKind, Log);
+        Flush();
+        if (cached is not null && IsFresh(cached))
+        {
+            WriteVerbose($"Devices of user {session.UserId} come from the cache ({FormatAge(cached.AgeAt(DateTimeOffset.UtcNow))} old).");
+            EmitCached(cached);
+            return;
+        }
+        _rawDevices = Cache is null ? null : new System.Collections.Generic.List<string>();
+        _handedOut = 0;
         try
         {
             int count = Await(session.Api.CallAsync(
-                token => session.Api.Client.GetDevicesAsync(session.UserId, token, device => QueueItem(device, Cancellation), Log, Cancellation),
+                token => session.Api.Client.GetDevicesAsync(session.UserId, token, device => QueueItem(device, Cancellation), Log, Cancellation,
+                    keepRawJson: _rawDevices is not null),
                 Log, Cancellation));
             WriteVerbose($"The service listed {count} devices for user {session.UserId}.");
+            if (_rawDevices is not null)
+            {
+                Cache!.Write(cacheKey, SiperbCache.DevicesKind, session.UserId, "[" + string.Join(",", _rawDevices) + "]", Log, cancellationToken: Cancellation);
+                Flush();
+            }
+        }
+        catch (SiperbApiException e) when (cached is not null && _handedOut == 0 && AllowsStaleAnswer(e))
+        {
+            _rawDevices = null;
+            WriteWarning(StaleWarning("the device list", cached, e));
+            EmitCached(cached);
         }
         catch (SiperbApiException e)
         {
             WriteError(ToErrorRecord(e, session.UserId));
+        }
+        finally
+        {
+            _rawDevices = null;
+        }
+    }
+
+    private void EmitCached(CacheEntry entry)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(entry.Payload);
+        foreach (var element in document.RootElement.EnumerateArray())
+        {
+            OnItem(DeviceData.Parse(element));
         }
     }
 
@@ -88,6 +134,8 @@ public sealed class GetSiperbDeviceCommand : SiperbCmdlet
     protected override void OnItem(object item)
     {
         var data = (DeviceData)item;
+        _handedOut++;
+        if (data.RawJson is not null) _rawDevices?.Add(data.RawJson);
         if (!Matches(data)) return;
         SiperbSession session = _session!;
         var device = new SiperbDevice(session.UserId, data,

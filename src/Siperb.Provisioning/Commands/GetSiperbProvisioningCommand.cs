@@ -5,6 +5,7 @@ using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
+using Siperb.Provisioning.Caching;
 
 namespace Siperb.Provisioning.Commands;
 
@@ -15,7 +16,7 @@ namespace Siperb.Provisioning.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SiperbProvisioning", DefaultParameterSetName = ParameterSets.Session)]
 [OutputType(typeof(SiperbProvisioning))]
-public sealed class GetSiperbProvisioningCommand : SiperbCmdlet
+public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
 {
     /// <summary>The default number of devices fetched at once: what a browser opens per host.</summary>
     public const int DefaultThrottleLimit = 8;
@@ -55,6 +56,12 @@ public sealed class GetSiperbProvisioningCommand : SiperbCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
 
+    /// <summary>The name of the cache entries (as the JS client's ProvisioningKey); one entry per device, scoped to the user and base URI.</summary>
+    [Parameter]
+    [Alias("ProvisioningKey")]
+    [ValidateNotNullOrEmpty]
+    public string? CacheKey { get; set; }
+
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
@@ -71,7 +78,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCmdlet
                 ThrowTerminatingError(ToErrorRecord(e, token));
             }
             while (_window.Count >= ThrottleLimit) EmitHead();
-            _window.Enqueue(FetchAsync(session, token, AsPlainText.IsPresent, Log, Cancellation));
+            _window.Enqueue(FetchAsync(session, token, Log, Cancellation));
             while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
             Flush();
         }
@@ -99,33 +106,83 @@ public sealed class GetSiperbProvisioningCommand : SiperbCmdlet
             key => SiperbProvisioning.IsKnownSetting(key)));
     }
 
-    private static async Task<Outcome> FetchAsync(SiperbSession session, string token, bool asPlainText, IClientLog log,
-        CancellationToken cancellationToken)
+    private async Task<Outcome> FetchAsync(SiperbSession session, string token, IClientLog log, CancellationToken cancellationToken)
     {
+        ApiSession api = session.Api;
+        SiperbCache? cache = Cache;
+        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
+        CacheEntry? cached = null;
+        DeviceData? cachedDevice = null;
+        if (cache is not null)
+        {
+            cached = await Task.Run(() => cache.Read(cacheKey, SiperbCache.ProvisioningKind, log), cancellationToken).ConfigureAwait(false);
+            cachedDevice = cached is null ? null : UsableCachedDevice(cached, token, log);
+            if (cachedDevice is null) cached = null;
+            if (cached is not null && IsFresh(cached))
+            {
+                log.Verbose($"The provisioning of '{token}' comes from the cache ({FormatAge(cached.AgeAt(DateTimeOffset.UtcNow))} old).");
+                return Build(api, token, cachedDevice!);
+            }
+        }
         try
         {
-            ApiSession api = session.Api;
             DeviceData device = await api.CallAsync(
                 sessionToken => api.Client.GetDeviceAsync(api.UserId, token, sessionToken, includeProvisioning: true, log, cancellationToken),
                 log, cancellationToken).ConfigureAwait(false);
-            if (!string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase))
+            Outcome outcome = Build(api, token, device);
+            if (cache is not null && outcome.Provisioning is not null && device.RawJson is not null)
             {
-                return Outcome.Fail(new ErrorRecord(
-                    new InvalidOperationException($"The device '{token}' is of platform '{device.Platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
-                    ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+                cache.Write(cacheKey, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken);
             }
-            if (device.Settings is null)
-            {
-                return Outcome.Fail(new ErrorRecord(
-                    new InvalidOperationException($"The service sent the device '{token}' without its provisioning (Settings_json). Check -ApiBaseUri points at the Siperb API."),
-                    ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token));
-            }
-            return new Outcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, asPlainText), null);
+            return outcome;
+        }
+        catch (SiperbApiException e) when (cached is not null && AllowsStaleAnswer(e))
+        {
+            log.Warning(StaleWarning($"the provisioning of '{token}'", cached, e));
+            return Build(api, token, cachedDevice!);
         }
         catch (SiperbApiException e)
         {
             return Outcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
         }
+    }
+
+    /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>
+    private static DeviceData? UsableCachedDevice(CacheEntry entry, string token, IClientLog log)
+    {
+        DeviceData device;
+        try
+        {
+            device = DeviceData.Parse(entry.Payload);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            log.Warning($"The cached provisioning of '{token}' is damaged; it will be replaced.");
+            return null;
+        }
+        if (JwtInspector.IsExpired(device.Settings?.GetString("SipJwt"), DateTimeOffset.UtcNow))
+        {
+            log.Verbose($"The cached provisioning of '{token}' holds an expired JWT; it is not used.");
+            return null;
+        }
+        return device;
+    }
+
+    private Outcome Build(ApiSession api, string token, DeviceData device)
+    {
+        if (!string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase))
+        {
+            return Outcome.Fail(new ErrorRecord(
+                new InvalidOperationException($"The device '{token}' is of platform '{device.Platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
+                ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+        }
+        if (device.Settings is null)
+        {
+            return Outcome.Fail(new ErrorRecord(
+                new InvalidOperationException($"The service sent the device '{token}' without its provisioning (Settings_json). Check -ApiBaseUri points at the Siperb API."),
+                ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token));
+        }
+        return new Outcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, AsPlainText.IsPresent), null);
     }
 
     private sealed class Outcome

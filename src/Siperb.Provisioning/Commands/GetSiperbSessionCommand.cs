@@ -32,6 +32,10 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
     [Parameter]
     public Uri? ApiBaseUri { get; set; }
 
+    /// <summary>Process keeps the session in memory only; CurrentUser (default) also caches it on disk, keyed by a hash of the token.</summary>
+    [Parameter]
+    public SiperbSessionScope Scope { get; set; } = SiperbSessionScope.CurrentUser;
+
     /// <summary>Log in again even when the current session came from the same token.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -83,7 +87,7 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
             ThrowInvalidArgument("The -Proxy value must be an absolute URI such as http://proxy.example.com:8080.", Proxy);
         }
         Uri apiBaseUri = ResolveApiBaseUri(ApiBaseUri);
-        WriteObject(LogIn(accessToken, apiBaseUri, ConnectionSettingsFromParameters(), Force.IsPresent));
+        WriteObject(LogIn(accessToken, apiBaseUri, ConnectionSettingsFromParameters(), Force.IsPresent, Scope));
     }
 
     private ConnectionSettings? ConnectionSettingsFromParameters()

@@ -7,6 +7,7 @@ using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
+using Siperb.Provisioning.Caching;
 using Siperb.Provisioning.State;
 
 namespace Siperb.Provisioning.Commands;
@@ -149,11 +150,13 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Logs in with <paramref name="accessToken"/> (unless this runspace's current session was made
-    /// from the same token and base URI and <paramref name="force"/> is off), makes the session the
-    /// current one and returns it. Failures are terminating.
+    /// Makes a session from <paramref name="accessToken"/> and makes it this runspace's current one:
+    /// the current session when it came from the same token and base URI; else, for the CurrentUser
+    /// scope, a fresh session from the disk cache; else a login (for CurrentUser a double-checked
+    /// one under the cache lock, so that many processes starting at once log in once). Unless
+    /// <paramref name="force"/> asks for a new login. Failures are terminating.
     /// </summary>
-    protected SiperbSession LogIn(string accessToken, Uri apiBaseUri, ConnectionSettings? settings, bool force)
+    protected SiperbSession LogIn(string accessToken, Uri apiBaseUri, ConnectionSettings? settings, bool force, SiperbSessionScope scope)
     {
         try
         {
@@ -164,7 +167,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ToErrorRecord(e, null));
         }
         SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
-        if (!force && settings is null && current is not null && current.Api.WasMadeFrom(apiBaseUri, accessToken))
+        if (!force && settings is null && current is not null && current.Scope == scope && current.Api.WasMadeFrom(apiBaseUri, accessToken))
         {
             WriteVerbose($"Using the current session of user {current.UserId}; pass -Force to log in again.");
             return current;
@@ -172,8 +175,10 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
         var client = new SiperbClient(apiBaseUri, settings ?? ConnectionSettings.Default);
         try
         {
-            ApiSession api = Await(ApiSession.LoginAsync(client, accessToken, Log, Cancellation));
-            var session = new SiperbSession(api, SiperbSessionScope.Process);
+            ApiSession api = scope == SiperbSessionScope.CurrentUser
+                ? LogInThroughCache(client, accessToken, force)
+                : Await(ApiSession.LoginAsync(client, accessToken, Log, Cancellation));
+            var session = new SiperbSession(api, scope);
             SessionStore.SetCurrent(Runspace.DefaultRunspace, session);
             return session;
         }
@@ -183,6 +188,39 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ToErrorRecord(e, null));
             throw; // not reached
         }
+    }
+
+    private ApiSession LogInThroughCache(SiperbClient client, string accessToken, bool force)
+    {
+        SiperbCache cache = SiperbCache.Open(Log);
+        string hash = ApiSession.HashAccessToken(client.BaseUri, accessToken);
+        ApiSession? cached = force ? null : FromCache(cache, client, accessToken, hash);
+        if (cached is null)
+        {
+            // Double-checked: whoever holds the lock logs in and writes; the others find its entry.
+            TimeSpan wait = TimeSpan.FromSeconds(Math.Min(client.Settings.TimeoutSec * 2, 120));
+            using IDisposable? held = cache.TryLock(wait, Cancellation);
+            if (held is null) WriteVerbose("The Siperb cache stayed locked; logging in without it.");
+            if (!force && held is not null) cached = FromCache(cache, client, accessToken, hash);
+            if (cached is null)
+            {
+                cached = Await(ApiSession.LoginAsync(client, accessToken, Log, Cancellation));
+                if (held is not null) cache.WriteSession(hash, cached.UserId, cached.SessionToken, cached.CreatedAt, Log, lockHeld: true);
+                Flush();
+            }
+        }
+        cached.Renewed += (_, e) => SiperbCache.Open(e.Log).WriteSession(hash, cached.UserId, cached.SessionToken, cached.CreatedAt, e.Log);
+        cached.Invalidated += (_, e) => SiperbCache.Open(e.Log).Delete(SiperbCache.SessionKey(hash));
+        return cached;
+    }
+
+    private ApiSession? FromCache(SiperbCache cache, SiperbClient client, string accessToken, string hash)
+    {
+        SiperbCache.SessionRecord? record = cache.ReadFreshSession(hash, Log);
+        Flush();
+        if (record is null) return null;
+        WriteVerbose($"Using the cached session of user {record.UserId} from {record.CreatedAt:u}; no login needed.");
+        return new ApiSession(client, record.UserId, record.SessionToken, accessToken, record.CreatedAt);
     }
 
     /// <summary>
@@ -202,7 +240,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
         if (fromEnvironment is not null)
         {
             WriteVerbose($"No session in this runspace; logging in with {EnvironmentVariables.AccessToken}.");
-            return LogIn(fromEnvironment.Trim(), ResolveApiBaseUri(null), null, force: false);
+            return LogIn(fromEnvironment.Trim(), ResolveApiBaseUri(null), null, force: false, SiperbSessionScope.CurrentUser);
         }
         ThrowTerminatingError(new ErrorRecord(
             new InvalidOperationException($"There is no Siperb session in this runspace. Run Get-SiperbSession -AccessToken <token> first, pass -Session, pass -UserId and -SessionToken, or set the environment variable {EnvironmentVariables.AccessToken}."),

@@ -1,0 +1,139 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Siperb.Provisioning.Caching;
+
+/// <summary>One cache entry as read back.</summary>
+internal sealed class CacheEntry
+{
+    public CacheEntry(string kind, string userId, DateTimeOffset storedAt, string payload)
+    {
+        Kind = kind;
+        UserId = userId;
+        StoredAt = storedAt;
+        Payload = payload;
+    }
+
+    /// <summary>session, devices or provisioning.</summary>
+    public string Kind { get; }
+
+    public string UserId { get; }
+
+    public DateTimeOffset StoredAt { get; }
+
+    /// <summary>The payload JSON text.</summary>
+    public string Payload { get; }
+
+    public TimeSpan AgeAt(DateTimeOffset now) => now - StoredAt;
+}
+
+/// <summary>
+/// The bytes of an entry. Version 1: a UTF-8 JSON document
+/// <c>{"Format":"Siperb.Provisioning.Cache","Version":1,"Key":"&lt;hash&gt;","Kind":…,"UserId":…,"StoredAt":…,"Payload":…}</c>;
+/// on Windows those bytes are DPAPI-encrypted (CurrentUser, the key hash as entropy) behind a
+/// 4-byte magic "SPC1". Anything else is a miss.
+/// </summary>
+internal static class CacheEntryFormat
+{
+    public const string FormatName = "Siperb.Provisioning.Cache";
+    public const int CurrentVersion = 1;
+    private static readonly byte[] s_protectedMagic = Encoding.ASCII.GetBytes("SPC1");
+
+    /// <summary>The file name (and the Key field) of a logical key: a SHA-256 in hex; never the key itself.</summary>
+    public static string NameOf(string logicalKey)
+    {
+        using var sha = SHA256.Create();
+        byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(FormatName + "\n" + logicalKey));
+        var text = new StringBuilder(hash.Length * 2);
+        foreach (byte b in hash) text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        return text.ToString();
+    }
+
+    public static byte[] Serialize(string name, string kind, string userId, DateTimeOffset storedAt, string payloadJson, bool protect)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("Format", FormatName);
+            writer.WriteNumber("Version", CurrentVersion);
+            writer.WriteString("Key", name);
+            writer.WriteString("Kind", kind);
+            writer.WriteString("UserId", userId);
+            writer.WriteString("StoredAt", storedAt.UtcDateTime.ToString("o", System.Globalization.CultureInfo.InvariantCulture));
+            writer.WritePropertyName("Payload");
+            using (JsonDocument payload = JsonDocument.Parse(payloadJson))
+            {
+                payload.RootElement.WriteTo(writer);
+            }
+            writer.WriteEndObject();
+        }
+        byte[] plain = buffer.ToArray();
+        if (!protect) return plain;
+        byte[] encrypted = WindowsSecurity.Protect(plain, Encoding.ASCII.GetBytes(name));
+        byte[] result = new byte[s_protectedMagic.Length + encrypted.Length];
+        Buffer.BlockCopy(s_protectedMagic, 0, result, 0, s_protectedMagic.Length);
+        Buffer.BlockCopy(encrypted, 0, result, s_protectedMagic.Length, encrypted.Length);
+        return result;
+    }
+
+    /// <summary>Reads an entry; throws <see cref="CacheEntryException"/> saying why it cannot be used.</summary>
+    public static CacheEntry Deserialize(string name, byte[] content, bool protect)
+    {
+        if (content.Length == 0) throw new CacheEntryException("it is empty");
+        byte[] plain = content;
+        if (protect)
+        {
+            if (content.Length <= s_protectedMagic.Length || !StartsWithMagic(content)) throw new CacheEntryException("it is not DPAPI-protected");
+            byte[] encrypted = new byte[content.Length - s_protectedMagic.Length];
+            Buffer.BlockCopy(content, s_protectedMagic.Length, encrypted, 0, encrypted.Length);
+            try
+            {
+                plain = WindowsSecurity.Unprotect(encrypted, Encoding.ASCII.GetBytes(name));
+            }
+            catch (InvalidDataException)
+            {
+                throw new CacheEntryException("it cannot be decrypted by this user");
+            }
+        }
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(plain);
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("Format", out JsonElement format) || format.ValueKind != JsonValueKind.String || format.GetString() != FormatName)
+            {
+                throw new CacheEntryException("it is not a Siperb.Provisioning cache entry");
+            }
+            if (!root.TryGetProperty("Version", out JsonElement version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != CurrentVersion)
+            {
+                throw new CacheEntryException("it has an unknown format version");
+            }
+            if (!root.TryGetProperty("Key", out JsonElement key) || key.ValueKind != JsonValueKind.String || key.GetString() != name)
+            {
+                throw new CacheEntryException("it belongs to another key");
+            }
+            string kind = root.GetProperty("Kind").GetString() ?? throw new CacheEntryException("it has no kind");
+            string userId = root.GetProperty("UserId").GetString() ?? throw new CacheEntryException("it has no user");
+            DateTimeOffset storedAt = DateTimeOffset.Parse(root.GetProperty("StoredAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
+            return new CacheEntry(kind, userId, storedAt, root.GetProperty("Payload").GetRawText());
+        }
+        catch (Exception e) when (e is JsonException or System.Collections.Generic.KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new CacheEntryException("it is not valid JSON (truncated or damaged)");
+        }
+    }
+
+    private static bool StartsWithMagic(byte[] content)
+    {
+        for (int i = 0; i < s_protectedMagic.Length; i++)
+        {
+            if (content[i] != s_protectedMagic[i]) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace Siperb.Provisioning.Caching;
+
+/// <summary>Named byte blobs with a writers' lock: a folder on disk, or memory when no folder is usable.</summary>
+internal interface ICacheStorage
+{
+    /// <summary>A description for messages ("/home/u/.cache/siperb-provisioning", "memory").</summary>
+    string Description { get; }
+
+    /// <summary>Reads a blob; false when it does not exist. Throws <see cref="CacheEntryException"/> when it exists but cannot be used.</summary>
+    bool TryRead(string name, out byte[] content);
+
+    /// <summary>Writes a blob so that readers see the old or the new content, never a mix.</summary>
+    void Write(string name, byte[] content);
+
+    /// <summary>Deletes a blob if present.</summary>
+    void Delete(string name);
+
+    /// <summary>The names of every blob.</summary>
+    IReadOnlyList<string> Names();
+
+    /// <summary>Takes the writers' lock (across processes too), waiting at most <paramref name="wait"/>; null when it could not be had.</summary>
+    IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken);
+}
+
+/// <summary>An entry exists but is unusable (corrupt, oversized, a link, unreadable); it is a miss.</summary>
+internal sealed class CacheEntryException : Exception
+{
+    public CacheEntryException(string message) : base(message) { }
+}
+
+/// <summary>The last resort: a process-wide dictionary, used when no folder can be made owner-only.</summary>
+internal sealed class MemoryCacheStorage : ICacheStorage
+{
+    public static readonly MemoryCacheStorage Instance = new();
+
+    private readonly ConcurrentDictionary<string, byte[]> _blobs = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    public string Description => "memory";
+
+    public bool TryRead(string name, out byte[] content) => _blobs.TryGetValue(name, out content!);
+
+    public void Write(string name, byte[] content) => _blobs[name] = content;
+
+    public void Delete(string name) => _blobs.TryRemove(name, out _);
+
+    public IReadOnlyList<string> Names() => new List<string>(_blobs.Keys);
+
+    public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) =>
+        _lock.Wait(wait, cancellationToken) ? new Releaser(_lock) : null;
+
+    private sealed class Releaser : IDisposable
+    {
+        private SemaphoreSlim? _semaphore;
+
+        public Releaser(SemaphoreSlim semaphore) => _semaphore = semaphore;
+
+        public void Dispose() => Interlocked.Exchange(ref _semaphore, null)?.Release();
+    }
+}

@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using Siperb.Provisioning.Api;
+
+namespace Siperb.Provisioning.Caching;
+
+/// <summary>
+/// The disk cache as the cmdlets use it: sessions keyed by a hash of base URI and PAT (never the
+/// PAT), device lists and provisioning keyed by base URI, user and a caller-chosen name. It never
+/// fails a call: an unusable folder falls back to the temp folder, then to memory; an unusable
+/// entry is a miss with a warning; a write that cannot get the lock is skipped.
+/// </summary>
+internal sealed class SiperbCache
+{
+    public const string SessionKind = "session";
+    public const string DevicesKind = "devices";
+    public const string ProvisioningKind = "provisioning";
+
+    /// <summary>A cached session older than this is renewed with a new login.</summary>
+    public static readonly TimeSpan SessionMaxAge = TimeSpan.FromHours(24);
+
+    /// <summary>How long a writer waits for the lock before carrying on without writing.</summary>
+    public static readonly TimeSpan WriteLockWait = TimeSpan.FromSeconds(10);
+
+    private readonly ICacheStorage _storage;
+    private readonly bool _protect;
+
+    internal SiperbCache(ICacheStorage storage, bool protect)
+    {
+        _storage = storage;
+        _protect = protect;
+    }
+
+    /// <summary>Where entries live ("memory" when no folder was usable).</summary>
+    public string Location => _storage.Description;
+
+    /// <summary>Opens the cache for this process's environment, falling back as design.md says.</summary>
+    public static SiperbCache Open(IClientLog log)
+    {
+        foreach (string candidate in CacheLocation.CandidatesForThisProcess())
+        {
+            try
+            {
+                FileCacheStorage storage = FileCacheStorage.Open(candidate);
+                return new SiperbCache(storage, protect: NativeFileSystem.IsWindows);
+            }
+            catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception
+                or NotSupportedException or ArgumentException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                log.Verbose($"The cache folder '{candidate}' cannot be used ({e.Message}); trying the next one.");
+            }
+        }
+        log.Verbose("No cache folder can be used; the cache is kept in memory for this process only.");
+        return new SiperbCache(MemoryCacheStorage.Instance, protect: false);
+    }
+
+    public static string SessionKey(string accessTokenHash) => SessionKind + "\n" + accessTokenHash;
+
+    public static string DevicesKey(Uri apiBaseUri, string userId, string? name) =>
+        $"{DevicesKind}\n{apiBaseUri.AbsoluteUri}\n{userId}\n{name ?? string.Empty}";
+
+    public static string ProvisioningKey(Uri apiBaseUri, string userId, string? name, string deviceToken) =>
+        $"{ProvisioningKind}\n{apiBaseUri.AbsoluteUri}\n{userId}\n{name ?? string.Empty}\n{deviceToken}";
+
+    /// <summary>Reads an entry of <paramref name="kind"/>; null on a miss. An unusable entry is a miss with a warning.</summary>
+    public CacheEntry? Read(string logicalKey, string kind, IClientLog log)
+    {
+        string name = CacheEntryFormat.NameOf(logicalKey);
+        try
+        {
+            if (!_storage.TryRead(name, out byte[] content)) return null;
+            CacheEntry entry = CacheEntryFormat.Deserialize(name, content, _protect);
+            if (!string.Equals(entry.Kind, kind, StringComparison.Ordinal)) throw new CacheEntryException("it holds another kind of data");
+            return entry;
+        }
+        catch (CacheEntryException e)
+        {
+            log.Warning($"A {kind} entry of the Siperb cache was ignored because {e.Message}; it will be replaced. Cache: {_storage.Description}");
+            return null;
+        }
+    }
+
+    /// <summary>Writes an entry; when the lock cannot be had in time, or the folder refuses, it carries on with a warning.</summary>
+    public void Write(string logicalKey, string kind, string userId, string payloadJson, IClientLog log, bool lockHeld = false,
+        CancellationToken cancellationToken = default)
+    {
+        string name = CacheEntryFormat.NameOf(logicalKey);
+        IDisposable? held = null;
+        try
+        {
+            if (!lockHeld)
+            {
+                held = _storage.TryLock(WriteLockWait, cancellationToken);
+                if (held is null)
+                {
+                    log.Warning($"The Siperb cache is locked by another process; this {kind} entry was not written. Cache: {_storage.Description}");
+                    return;
+                }
+            }
+            byte[] bytes = CacheEntryFormat.Serialize(name, kind, userId, DateTimeOffset.UtcNow, payloadJson, _protect);
+            _storage.Write(name, bytes);
+            (_storage as FileCacheStorage)?.CleanStrayTempFiles();
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException or System.IO.InvalidDataException)
+        {
+            log.Warning($"The Siperb cache could not be written ({e.Message}); the call goes on without it. Cache: {_storage.Description}");
+        }
+        finally
+        {
+            held?.Dispose();
+        }
+    }
+
+    /// <summary>Deletes one entry.</summary>
+    public void Delete(string logicalKey) => _storage.Delete(CacheEntryFormat.NameOf(logicalKey));
+
+    /// <summary>Deletes every entry, or those of one user; returns how many. Unreadable entries go too when clearing all.</summary>
+    public int Clear(string? userId, IClientLog log)
+    {
+        int deleted = 0;
+        using IDisposable? held = _storage.TryLock(WriteLockWait, CancellationToken.None);
+        foreach (string name in _storage.Names())
+        {
+            if (userId is not null)
+            {
+                try
+                {
+                    if (!_storage.TryRead(name, out byte[] content)) continue;
+                    CacheEntry entry = CacheEntryFormat.Deserialize(name, content, _protect);
+                    if (!string.Equals(entry.UserId, userId, StringComparison.OrdinalIgnoreCase)) continue;
+                }
+                catch (CacheEntryException)
+                {
+                    continue; // cannot tell whose it is
+                }
+            }
+            _storage.Delete(name);
+            deleted++;
+        }
+        if (userId is null) (_storage as FileCacheStorage)?.CleanStrayTempFiles(all: held is not null);
+        log.Verbose($"Deleted {deleted} entries from the Siperb cache ({_storage.Description}).");
+        return deleted;
+    }
+
+    /// <summary>The writers' lock, for a read-check-write sequence (the double-checked login).</summary>
+    public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) => _storage.TryLock(wait, cancellationToken);
+
+    /// <summary>A session as cached: what is needed to use it without a login.</summary>
+    public sealed class SessionRecord
+    {
+        public SessionRecord(string userId, string sessionToken, DateTimeOffset createdAt)
+        {
+            UserId = userId;
+            SessionToken = sessionToken;
+            CreatedAt = createdAt;
+        }
+
+        public string UserId { get; }
+
+        public string SessionToken { get; }
+
+        public DateTimeOffset CreatedAt { get; }
+    }
+
+    /// <summary>The cached session made from this PAT hash, if fresh (younger than <see cref="SessionMaxAge"/>).</summary>
+    public SessionRecord? ReadFreshSession(string accessTokenHash, IClientLog log)
+    {
+        CacheEntry? entry = Read(SessionKey(accessTokenHash), SessionKind, log);
+        if (entry is null) return null;
+        try
+        {
+            using JsonDocument payload = JsonDocument.Parse(entry.Payload);
+            JsonElement root = payload.RootElement;
+            string? userId = root.GetProperty("UserId").GetString();
+            string? token = root.GetProperty("SessionToken").GetString();
+            DateTimeOffset createdAt = root.GetProperty("CreatedAt").GetDateTimeOffset();
+            if (string.IsNullOrEmpty(userId) || string.IsNullOrEmpty(token)) throw new FormatException();
+            SecretScrubber.Register(token);
+            if (DateTimeOffset.UtcNow - createdAt >= SessionMaxAge)
+            {
+                log.Verbose("The cached session is older than 24 hours; logging in again.");
+                return null;
+            }
+            return new SessionRecord(userId!, token!, createdAt);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            log.Warning("A session entry of the Siperb cache was ignored because its content is damaged; it will be replaced.");
+            return null;
+        }
+    }
+
+    /// <summary>Stores a session (never the PAT).</summary>
+    public void WriteSession(string accessTokenHash, string userId, string sessionToken, DateTimeOffset createdAt, IClientLog log,
+        bool lockHeld = false)
+    {
+        using var buffer = new System.IO.MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("UserId", userId);
+            writer.WriteString("SessionToken", sessionToken);
+            writer.WriteString("CreatedAt", createdAt);
+            writer.WriteEndObject();
+        }
+        Write(SessionKey(accessTokenHash), SessionKind, userId, Encoding.UTF8.GetString(buffer.ToArray()), log, lockHeld);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Management.Automation;
+using Siperb.Provisioning.Caching;
+
+namespace Siperb.Provisioning.Commands;
+
+/// <summary>
+/// <para type="synopsis">Deletes the Siperb disk cache: every entry, or those of one user.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Clear, "SiperbCache", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(void))]
+public sealed class ClearSiperbCacheCommand : SiperbCmdlet
+{
+    /// <summary>Delete only this user's sessions, device lists and provisioning.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? UserId { get; set; }
+
+    /// <inheritdoc/>
+    protected override void ProcessRecord()
+    {
+        SiperbCache cache = SiperbCache.Open(Log);
+        Flush();
+        string what = UserId is null ? "every entry" : $"the entries of user {UserId}";
+        if (!ShouldProcess(cache.Location, $"Delete {what} of the Siperb cache")) return;
+        cache.Clear(UserId, Log);
+        Flush();
+    }
+}
