@@ -72,7 +72,7 @@ function Start-SiperbEmulator {
     $stdErrPath = Join-Path $temp "$name.err.log"
 
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new($dotnet)
-    foreach ($argument in @($dll, '--port', '0', '--port-file', $portFile)) { $startInfo.ArgumentList.Add($argument) }
+    foreach ($argument in @($dll, '--port', '0', '--port-file', $portFile, '--exit-with-stdin')) { $startInfo.ArgumentList.Add($argument) }
     if ($SeedPath) {
         $startInfo.ArgumentList.Add('--seed')
         $startInfo.ArgumentList.Add((Resolve-Path -LiteralPath $SeedPath -ErrorAction Stop).ProviderPath)

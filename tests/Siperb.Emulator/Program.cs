@@ -4,10 +4,11 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Siperb.Emulator;
 
-const string Usage = "usage: dotnet Siperb.Emulator.dll [--port 0] [--port-file PATH] [--seed PATH]";
+const string Usage = "usage: dotnet Siperb.Emulator.dll [--port 0] [--port-file PATH] [--seed PATH] [--exit-with-stdin]";
 
 var port = 0;
 string? portFile = null;
+var exitWithStdin = false; // stop when the parent's end of stdin closes: a test run that dies leaves no emulator behind
 var seedPath = Path.Combine(AppContext.BaseDirectory, "seed.json");
 for (var i = 0; i < args.Length; i++)
 {
@@ -20,6 +21,9 @@ for (var i = 0; i < args.Length; i++)
         case "--port-file" when !string.IsNullOrEmpty(value):
             portFile = Path.GetFullPath(value);
             i++;
+            break;
+        case "--exit-with-stdin":
+            exitWithStdin = true;
             break;
         case "--seed" when !string.IsNullOrEmpty(value):
             seedPath = value;
@@ -90,6 +94,16 @@ if (portFile is not null)
     var temp = $"{portFile}.{Environment.ProcessId}.tmp";
     await File.WriteAllTextAsync(temp, boundPort.ToString());
     File.Move(temp, portFile, overwrite: true);
+}
+if (exitWithStdin)
+{
+    _ = Task.Run(async () =>
+    {
+        var buffer = new byte[256];
+        using var stdin = Console.OpenStandardInput();
+        while (await stdin.ReadAsync(buffer) > 0) { }
+        await app.StopAsync();
+    });
 }
 await app.WaitForShutdownAsync();
 return 0;

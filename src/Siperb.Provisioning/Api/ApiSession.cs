@@ -115,22 +115,32 @@ public sealed class ApiSession
         }
     }
 
-    private Task RenewAsync(string rejectedToken, IClientLog log, CancellationToken cancellationToken)
+    private async Task RenewAsync(string rejectedToken, IClientLog log, CancellationToken cancellationToken)
     {
         Task<LoginResult> renewal;
         lock (_renewLock)
         {
             if (!string.Equals(rejectedToken, _sessionToken, StringComparison.Ordinal))
             {
-                return Task.CompletedTask; // another caller has renewed already
+                return; // another caller has renewed already
             }
             if (_renewal is null || _renewal.IsCompleted)
             {
-                _renewal = RenewCoreAsync(log, cancellationToken);
+                // Shared by every caller waiting on it, so no one caller's Ctrl+C may cancel it;
+                // the client's own time bounds end it.
+                _renewal = RenewCoreAsync(log, CancellationToken.None);
             }
             renewal = _renewal;
         }
-        return renewal;
+        var cancelled = new TaskCompletionSource<bool>();
+        using (cancellationToken.Register(() => cancelled.TrySetCanceled()))
+        {
+            if (await Task.WhenAny(renewal, cancelled.Task).ConfigureAwait(false) != renewal)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        await renewal.ConfigureAwait(false);
     }
 
     private async Task<LoginResult> RenewCoreAsync(IClientLog log, CancellationToken cancellationToken)

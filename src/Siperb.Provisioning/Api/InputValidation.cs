@@ -38,7 +38,7 @@ public static class InputValidation
         }
     }
 
-    /// <summary>Checks a path segment value (user id, device token): not empty, not huge. Any content is then percent-encoded.</summary>
+    /// <summary>Checks a path segment value (user id, device token): not empty, not huge, not "." or "..". Any other content is then percent-encoded.</summary>
     public static void ValidateSegment(string? value, string parameterName)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -49,6 +49,12 @@ public static class InputValidation
         {
             throw new SiperbApiException(SiperbErrorKind.InvalidArgument,
                 $"The {parameterName} is {value.Length} characters long; at most {MaximumTokenLength} are accepted.");
+        }
+        if (value == "." || value == "..")
+        {
+            // Every URI stack (and server) removes dot segments, even percent-encoded: the request would reach another resource.
+            throw new SiperbApiException(SiperbErrorKind.InvalidArgument,
+                $"The {parameterName} '{value}' cannot be sent: a path segment of only dots would address another resource.");
         }
     }
 

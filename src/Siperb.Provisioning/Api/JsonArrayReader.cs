@@ -79,6 +79,11 @@ internal static class JsonArrayReader
         {
             if (!state.Started)
             {
+                if (data.Length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
+                {
+                    return 3; // a UTF-8 byte order mark is tolerated
+                }
+                if (data.Length < 3 && !final && data.Length > 0 && data[0] == 0xEF) return 0;
                 if (!reader.Read()) return 0;
                 if (reader.TokenType != JsonTokenType.StartArray) throw new FormatException("the body is not a JSON array");
                 state.Started = true;

@@ -344,7 +344,9 @@ public sealed class SiperbClient : IDisposable
         byte[] body = await ReadCappedAsync(response, request, MaximumObjectResponseBytes, ct).ConfigureAwait(false);
         try
         {
-            return JsonDocument.Parse(body);
+            // A UTF-8 byte order mark is tolerated.
+            int start = body.Length >= 3 && body[0] == 0xEF && body[1] == 0xBB && body[2] == 0xBF ? 3 : 0;
+            return JsonDocument.Parse(new ReadOnlyMemory<byte>(body, start, body.Length - start));
         }
         catch (JsonException)
         {

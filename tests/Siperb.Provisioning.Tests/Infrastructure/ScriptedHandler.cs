@@ -24,16 +24,17 @@ internal sealed class RecordedRequest
         Host = uri.Host;
         Port = uri.Port;
         Scheme = uri.Scheme;
-        Headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        Headers = headers;
         foreach (KeyValuePair<string, IEnumerable<string>> header in request.Headers)
         {
-            Headers[header.Key] = string.Join(", ", header.Value);
+            headers[header.Key] = string.Join(", ", header.Value);
         }
         if (request.Content is not null)
         {
             foreach (KeyValuePair<string, IEnumerable<string>> header in request.Content.Headers)
             {
-                Headers[header.Key] = string.Join(", ", header.Value);
+                headers[header.Key] = string.Join(", ", header.Value);
             }
         }
     }

@@ -22,7 +22,7 @@ internal sealed class RecordingLog : IClientLog
     public void Warning(string message) => _lines.Enqueue("WARNING: " + message);
 }
 
-internal static class Api
+internal static class TestApi
 {
     public static readonly Uri BaseUri = new("https://api.example.test/");
 

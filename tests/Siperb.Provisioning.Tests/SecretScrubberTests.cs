@@ -1,0 +1,85 @@
+using System;
+using Siperb.Provisioning.Api;
+using Siperb.Provisioning.Tests.Infrastructure;
+using Xunit;
+
+namespace Siperb.Provisioning.Tests;
+
+public class SecretScrubberTests
+{
+    [Fact]
+    public void Registered_secret_is_masked_everywhere_it_appears()
+    {
+        string secret = TestApi.Secret("s1");
+        Assert.Equal("a " + secret + " b", SecretScrubber.Scrub("a " + secret + " b"));
+
+        SecretScrubber.Register(secret);
+
+        Assert.Equal("a *** b ***", SecretScrubber.Scrub("a " + secret + " b " + secret));
+    }
+
+    [Fact]
+    public void Longer_secret_holding_a_shorter_one_is_masked_whole()
+    {
+        string shortSecret = TestApi.Secret("inner");
+        string longSecret = shortSecret + "TAIL";
+        // Register the short one first: order of registration must not matter.
+        SecretScrubber.Register(shortSecret);
+        SecretScrubber.Register(longSecret);
+
+        Assert.Equal("x *** y", SecretScrubber.Scrub("x " + longSecret + " y"));
+        Assert.Equal("x *** y *** z", SecretScrubber.Scrub("x " + shortSecret + " y " + longSecret + " z"));
+    }
+
+    [Fact]
+    public void Very_short_values_are_not_registered()
+    {
+        SecretScrubber.Register("q7z");
+        SecretScrubber.Register(null);
+        SecretScrubber.Register("");
+
+        Assert.Equal("q7z stays", SecretScrubber.Scrub("q7z stays"));
+    }
+
+    [Theory]
+    [InlineData("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c end", "token *** end")]
+    [InlineData("eyJhbGciOiJub25lIn0.eyJhIjoxfQ.", "***")]
+    [InlineData("no jwt here: eyJ alone", "no jwt here: eyJ alone")]
+    public void JWT_shaped_strings_are_masked(string text, string expected)
+    {
+        Assert.Equal(expected, SecretScrubber.Scrub(text));
+    }
+
+    [Theory]
+    [InlineData("Authorization: Bearer xyz", "Authorization: Bearer ***")]
+    [InlineData("authorization: bearer abc.def-ghi, next", "authorization: bearer ***, next")]
+    [InlineData("\"Bearer  tok123\"", "\"Bearer  ***\"")]
+    public void Bearer_values_are_masked(string text, string expected)
+    {
+        Assert.Equal(expected, SecretScrubber.Scrub(text));
+    }
+
+    [Theory]
+    [InlineData(null, "")]
+    [InlineData("", "")]
+    [InlineData("GET /Users/abc/Devices -> 200", "GET /Users/abc/Devices -> 200")]
+    public void Text_without_secrets_is_unchanged(string? text, string expected)
+    {
+        Assert.Equal(expected, SecretScrubber.Scrub(text));
+    }
+
+    [Fact]
+    public void Exception_messages_and_inner_exceptions_are_scrubbed()
+    {
+        string secret = TestApi.Secret("inner-secret");
+        SecretScrubber.Register(secret);
+
+        var e = new SiperbApiException(SiperbErrorKind.ConnectionFailed, "failed with " + secret,
+            innerException: new InvalidOperationException("inner " + secret, new ArgumentException("deepest " + secret)));
+
+        Assert.DoesNotContain(secret, e.ToString());
+        var inner = Assert.IsType<ScrubbedInnerException>(e.InnerException);
+        Assert.Equal(typeof(InvalidOperationException).FullName, inner.OriginalTypeName);
+        Assert.IsType<ScrubbedInnerException>(inner.InnerException);
+    }
+}
