@@ -34,3 +34,45 @@ function Get-ApiRequest {
 function Get-FirstErrorId($ErrorRecords) {
     @($ErrorRecords)[0].FullyQualifiedErrorId
 }
+
+# The command line of this very PowerShell, to start child processes (a new process = a new runbook run).
+$script:PwshCommand = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+    @([Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll'))
+} else {
+    @([Environment]::ProcessPath)
+}
+
+# Starts a child pwsh that imports the module and runs $Script; the child inherits this process's
+# environment (SIPERB_CACHE_DIR included). Returns the started process (stdout/stderr redirected).
+function Start-TestChildPwsh([string] $Script, [string[]] $Prefix = @()) {
+    $command = "`$ErrorActionPreference = 'Stop'; Import-Module '$($env:SIPERB_TEST_MODULE_PATH)'; $Script"
+    $all = @($Prefix) + @($script:PwshCommand) + @('-NoProfile', '-NonInteractive', '-Command', $command)
+    $startInfo = [System.Diagnostics.ProcessStartInfo]::new($all[0])
+    foreach ($argument in $all[1..($all.Count - 1)]) { $startInfo.ArgumentList.Add($argument) }
+    $startInfo.UseShellExecute = $false
+    $startInfo.RedirectStandardOutput = $true
+    $startInfo.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($startInfo)
+    [pscustomobject]@{
+        Process = $process
+        Output  = $process.StandardOutput.ReadToEndAsync()
+        Errors  = $process.StandardError.ReadToEndAsync()
+    }
+}
+
+# Waits for a child started by Start-TestChildPwsh; returns ExitCode, Output and Errors.
+function Wait-TestChildPwsh($Child, [int] $TimeoutSeconds = 120) {
+    if (-not $Child.Process.WaitForExit($TimeoutSeconds * 1000)) {
+        $Child.Process.Kill($true)
+        throw "A child pwsh did not finish within $TimeoutSeconds s."
+    }
+    [pscustomobject]@{
+        ExitCode = $Child.Process.ExitCode
+        Output   = $Child.Output.GetAwaiter().GetResult()
+        Errors   = $Child.Errors.GetAwaiter().GetResult()
+    }
+}
+
+function Invoke-TestChildPwsh([string] $Script, [string[]] $Prefix = @()) {
+    Wait-TestChildPwsh (Start-TestChildPwsh -Script $Script -Prefix $Prefix)
+}

@@ -24,9 +24,10 @@ internal sealed class FileCacheStorage : ICacheStorage
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> s_processLocks = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _processLock;
 
-    private FileCacheStorage(string root)
+    private FileCacheStorage(string root, bool isReadOnly)
     {
         Root = root;
+        IsReadOnly = isReadOnly;
         _processLock = s_processLocks.GetOrAdd(root, _ => new SemaphoreSlim(1, 1));
     }
 
@@ -34,12 +35,14 @@ internal sealed class FileCacheStorage : ICacheStorage
 
     public string Description => Root;
 
+    public bool IsReadOnly { get; }
+
     /// <summary>Opens (creating owner-only) the folder, or throws when it cannot be used.</summary>
     public static FileCacheStorage Open(string root)
     {
         string full = Path.GetFullPath(root);
-        NativeFileSystem.CreateOwnerOnlyDirectory(full);
-        return new FileCacheStorage(full);
+        bool writable = NativeFileSystem.CreateOwnerOnlyDirectory(full);
+        return new FileCacheStorage(full, isReadOnly: !writable);
     }
 
     public bool TryRead(string name, out byte[] content)
@@ -74,6 +77,7 @@ internal sealed class FileCacheStorage : ICacheStorage
 
     public void Write(string name, byte[] content)
     {
+        if (IsReadOnly) throw new IOException("the cache folder is on a read-only file system");
         string temp = Path.Combine(Root, TempPrefix + Guid.NewGuid().ToString("N") + EntryExtension);
         try
         {
@@ -122,6 +126,8 @@ internal sealed class FileCacheStorage : ICacheStorage
 
     public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken)
     {
+        // Nobody can write a read-only folder, so there is nothing to serialise; writes fail with a warning.
+        if (IsReadOnly) return NoLock.Instance;
         DateTime deadline = DateTime.UtcNow + wait;
         if (!_processLock.Wait(wait, cancellationToken)) return null;
         string path = Path.Combine(Root, LockFileName);
@@ -176,6 +182,13 @@ internal sealed class FileCacheStorage : ICacheStorage
         {
             // Best effort: a leftover temp file is cleaned later; an entry that cannot be deleted is overwritten later.
         }
+    }
+
+    private sealed class NoLock : IDisposable
+    {
+        public static readonly NoLock Instance = new();
+
+        public void Dispose() { }
     }
 
     private sealed class Releaser : IDisposable

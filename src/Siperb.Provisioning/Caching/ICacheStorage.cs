@@ -11,6 +11,9 @@ internal interface ICacheStorage
     /// <summary>A description for messages ("/home/u/.cache/siperb-provisioning", "memory").</summary>
     string Description { get; }
 
+    /// <summary>True when entries can be read but not written (a read-only file system).</summary>
+    bool IsReadOnly { get; }
+
     /// <summary>Reads a blob; false when it does not exist. Throws <see cref="CacheEntryException"/> when it exists but cannot be used.</summary>
     bool TryRead(string name, out byte[] content);
 
@@ -42,6 +45,8 @@ internal sealed class MemoryCacheStorage : ICacheStorage
     private readonly SemaphoreSlim _lock = new(1, 1);
 
     public string Description => "memory";
+
+    public bool IsReadOnly => false;
 
     public bool TryRead(string name, out byte[] content) => _blobs.TryGetValue(name, out content!);
 

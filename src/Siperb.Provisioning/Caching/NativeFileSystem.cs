@@ -20,9 +20,14 @@ internal static class NativeFileSystem
     private const int OwnerOnlyFolderMode = 0x1C0; // 0700
     private const int OwnerOnlyFileMode = 0x180;   // 0600
     private const int EEXIST = 17;
+    private const int EROFS = 30;
 
-    /// <summary>Creates <paramref name="path"/> (and missing parents) as owner-only; an existing folder is made owner-only, or refused when another user owns it.</summary>
-    public static void CreateOwnerOnlyDirectory(string path)
+    /// <summary>
+    /// Creates <paramref name="path"/> (and missing parents) as owner-only; an existing folder is made
+    /// owner-only, or refused when another user owns it. Returns false when the folder is on a
+    /// read-only file system (usable for reading only).
+    /// </summary>
+    public static bool CreateOwnerOnlyDirectory(string path)
     {
         string full = Path.GetFullPath(path);
         if (IsWindows)
@@ -33,21 +38,23 @@ internal static class NativeFileSystem
                 if (parent is not null && !Directory.Exists(parent)) Directory.CreateDirectory(parent);
                 WindowsSecurity.CreateOwnerOnlyDirectory(full);
             }
-            return;
+            return true;
         }
         string? unixParent = Path.GetDirectoryName(full);
         if (unixParent is not null && !Directory.Exists(unixParent)) Directory.CreateDirectory(unixParent);
         if (Unix.mkdir(Utf8z(full), OwnerOnlyFolderMode) != 0)
         {
             int error = Marshal.GetLastWin32Error();
-            if (error != EEXIST) throw new IOException($"Cannot create the cache folder ({new Win32Exception(error).Message}).");
+            if (error != EEXIST && error != EROFS) throw new IOException($"Cannot create the cache folder ({new Win32Exception(error).Message}).");
         }
         if (IsSymbolicLink(full)) throw new IOException("The cache folder is a symbolic link; it is not used.");
         // chmod succeeds only for the owner (or root): a folder of another user is refused here.
         if (Unix.chmod(Utf8z(full), OwnerOnlyFolderMode) != 0)
         {
+            if (Marshal.GetLastWin32Error() == EROFS) return false;
             throw new UnauthorizedAccessException("The cache folder belongs to another user; it is not used.");
         }
+        return true;
     }
 
     /// <summary>Opens a new file for writing that only the owner can read, failing if the name exists.</summary>
