@@ -35,6 +35,7 @@ public sealed class SiperbClient : IDisposable
     private static readonly string s_userAgent = "Siperb.Provisioning/" + ModuleVersion();
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private long _pausedUntilTicks; // UTC ticks: a 429's Retry-After holds every request of this client until then
 
     /// <summary>Creates a client for <paramref name="apiBaseUri"/> (validated and normalised).</summary>
     /// <param name="apiBaseUri">The API root; null means production.</param>
@@ -210,6 +211,8 @@ public sealed class SiperbClient : IDisposable
                 throw new SiperbApiException(SiperbErrorKind.Timeout,
                     $"{request.Describe()} did not succeed within {budget.TotalSeconds:0} seconds. Raise -TimeoutSec or try again later.");
             }
+            await WaitForRateLimitPauseAsync(request, left, log, cancellationToken).ConfigureAwait(false);
+            left = budget - callClock.Elapsed;
             TimeSpan attemptTimeout = left < Settings.AttemptTimeout ? left : Settings.AttemptTimeout;
             SiperbApiException failure;
             bool retryable;
@@ -229,6 +232,7 @@ public sealed class SiperbClient : IDisposable
                         return await readSuccess(response, attemptCancellation.Token).ConfigureAwait(false);
                     }
                     failure = await FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
+                    if (status == 429 && failure.RetryAfter is TimeSpan pause) PauseAll(pause);
                     retryable = request.Method == HttpMethod.Get
                         ? RetryPolicy.IsTransientStatus(status)
                         : status is 408 or 429 or 500 or 502 or 503 or 504;
@@ -295,6 +299,32 @@ public sealed class SiperbClient : IDisposable
             log.Verbose($"{request.Method} {request.PathForLog}: retrying in {wait.TotalMilliseconds:0} ms (attempt {attempt + 1} of {request.MaximumRetries + 1}){(failure.RetryAfter is null ? string.Empty : ", as Retry-After asked")}");
             await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Holds every request of this client (all sessions' callers, all parallel workers) until the pause ends.</summary>
+    private void PauseAll(TimeSpan pause)
+    {
+        long until = DateTime.UtcNow.Add(pause).Ticks;
+        long seen;
+        while ((seen = Interlocked.Read(ref _pausedUntilTicks)) < until)
+        {
+            if (Interlocked.CompareExchange(ref _pausedUntilTicks, until, seen) == seen) break;
+        }
+    }
+
+    private async Task WaitForRateLimitPauseAsync(RequestSpec request, TimeSpan left, IClientLog log, CancellationToken cancellationToken)
+    {
+        long until = Interlocked.Read(ref _pausedUntilTicks);
+        TimeSpan wait = new DateTime(until, DateTimeKind.Utc) - DateTime.UtcNow;
+        if (wait <= TimeSpan.Zero) return;
+        if (wait > left)
+        {
+            throw new SiperbApiException(SiperbErrorKind.RetryAfterTooLong,
+                $"{request.Describe()} was not sent: the service asked to pause for {wait.TotalSeconds:0} seconds (429 Retry-After), more than the {Math.Max(0, left.TotalSeconds):0} seconds left for this call. Try again after that time.",
+                429, retryAfter: wait);
+        }
+        log.Verbose($"{request.Method} {request.PathForLog}: waiting {wait.TotalMilliseconds:0} ms, the service is rate limiting (429 Retry-After)");
+        await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(RequestSpec request, IClientLog log, CancellationToken ct)
