@@ -118,6 +118,9 @@ internal sealed record LoggedRequest(
     public string? Fault { get; set; }
 
     public DateTime TimeUtc { get; init; } = DateTime.UtcNow;
+
+    /// <summary>When the answer ended (null while in progress): with TimeUtc, tells how many requests overlapped.</summary>
+    public DateTime? CompletedUtc { get; set; }
 }
 
 /// <summary>The API requests received, in order (control requests are never logged).</summary>
@@ -144,6 +147,7 @@ internal sealed class RequestLog
         {
             entry.Status = status;
             entry.Fault = fault;
+            entry.CompletedUtc = DateTime.UtcNow;
         }
     }
 
