@@ -6,9 +6,10 @@
     Author               = 'Siperb.Provisioning contributors'
     CompanyName          = 'Siperb.Provisioning contributors'
     Copyright            = '(c) 2026 Siperb.Provisioning contributors. MIT License.'
-    Description          = 'Turns a Siperb personal access token into a session, lists the user''s devices and fetches their SIP provisioning (user name, password, domain, WSS server, JWT) as pipeline objects. Per-runspace sessions, retries, no secrets in any stream.'
+    Description          = 'Siperb SIP provisioning for scripts and runbooks. Turns a Siperb personal access token into a session, lists the user''s devices and fetches their SIP provisioning (user name, password, domain, WebSocket server, JWT, the headers a SIP client must send) as pipeline objects. Per-runspace sessions, an optional protected disk cache with offline fallback, retries with backoff, parallel fetches, stable error ids, no secret in any stream. Never prompts: works in Azure Automation and CI. PowerShell 7.2+ and Windows PowerShell 5.1; Windows, Linux and macOS.'
     PowerShellVersion    = '5.1'
-    DotNetFrameworkVersion = '4.6.2'
+    # .NET Framework 4.7.2: the first with netstandard2.0 built in, which the module's assemblies need.
+    DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('Siperb.Provisioning.format.ps1xml')
     FunctionsToExport    = @()
     CmdletsToExport      = @(
@@ -22,10 +23,19 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Siperb', 'SIP', 'VoIP', 'Provisioning', 'WebRTC', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            LicenseUri   = 'https://github.com/siperb/Siperb.Provisioning/blob/main/LICENSE'
-            ProjectUri   = 'https://github.com/siperb/Siperb.Provisioning'
-            ReleaseNotes = 'First release: Get-SiperbSession, Get-SiperbDevice, Get-SiperbProvisioning, Remove-SiperbSession.'
+            Tags                     = @('Siperb', 'SIP', 'VoIP', 'Provisioning', 'WebRTC', 'Telephony', 'AzureAutomation', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri               = 'https://github.com/siperb/Siperb.Provisioning/blob/main/LICENSE'
+            ProjectUri               = 'https://github.com/siperb/Siperb.Provisioning'
+            RequireLicenseAcceptance = $false
+            ReleaseNotes             = @'
+0.1.0 - first release.
+- Get-SiperbSession: log in with a personal access token (-AccessToken, -Credential for Get-AutomationPSCredential, or SIPERB_ACCESS_TOKEN); -Scope Process|CurrentUser; connection settings named as Invoke-RestMethod names them.
+- Get-SiperbDevice: the user's devices, script devices by default; -Name (wildcards), -DeviceToken, -Platform; -EnableCache, -CacheKey, -MaxAge, -Refresh.
+- Get-SiperbProvisioning: SIP provisioning of one or many devices, in parallel (-ThrottleLimit), secrets as SecureString unless -AsPlainText; derived WebSocketUri, SipUri, ContactUri, SipHeaders.
+- Remove-SiperbSession and Clear-SiperbCache.
+- Help: Get-Help for every cmdlet and about_Siperb.Provisioning.
+Full notes: https://github.com/siperb/Siperb.Provisioning/blob/main/CHANGELOG.md
+'@
         }
     }
 }

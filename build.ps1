@@ -6,9 +6,18 @@
 .DESCRIPTION
     Tasks (several may be given; they run in the order given):
       Build    compiles the module and lays it out in out/Siperb.Provisioning (manifest, assembly,
-               format file, help).
-      Test     Build, then every Pester suite (in a child pwsh, against the emulator) and the xunit
-               tests; prints one line 'tests: N passed, N failed' and fails on any failure.
+               format file, help from Docs, and Dependencies/ for Windows PowerShell 5.1: the
+               System.Text.Json closure, checked against the resolver's allow-list).
+      Docs     writes en-US/Siperb.Provisioning.dll-Help.xml (MAML) and
+               en-US/about_Siperb.Provisioning.help.txt from docs/*.md into the module folder:
+               PlatyPS's New-ExternalHelp when platyPS is installed, else .config/build/ConvertTo-MamlHelp.ps1.
+      Test     Build, then every Pester suite (in a child pwsh, against the emulator), the xunit
+               tests and the Package check; prints one line 'tests: N passed, N failed' and fails on
+               any failure.
+      Package  Build, publish the module to a temporary local PSResourceGet repository, install it
+               from there into a fresh pwsh (empty HOME, empty user module path), import it by name,
+               check its commands and help and run the quick start against the emulator; then write
+               out/package/Siperb.Provisioning.zip for Azure Automation.
       Demo     Build, start the emulator, run the README quick start in a child pwsh, stop.
       Clean    removes out/ and the bin/obj folders.
     Needs only the .NET SDK: PowerShell comes from the local tool manifest (dotnet tool restore),
@@ -20,7 +29,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Docs', 'Test', 'Package', 'Demo', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -36,7 +45,11 @@ $ModuleName = 'Siperb.Provisioning'
 $ModuleOut = Join-Path $Out $ModuleName
 $EmulatorOut = Join-Path $Out 'emulator'
 $PackagesOut = Join-Path $Out 'packages'
+$PackageOut = Join-Path $Out 'package'
+$DocsDir = Join-Path $Root 'docs'
+$BuildTools = Join-Path $Root '.config/build'
 $PesterVersion = '5.7.1'
+$script:ModuleBuilt = $false
 
 # The same PowerShell that runs this script, started as a child process.
 $PwshCommand = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
@@ -54,10 +67,22 @@ function Invoke-Native {
 }
 
 function Invoke-ChildPwsh {
-    param([Parameter(Mandatory)] [string] $File, [string[]] $ArgumentList = @(), [switch] $AllowFailure)
-    $exe, $rest = $PwshCommand
-    & $exe @rest -NoProfile -NonInteractive -File $File @ArgumentList | Out-Host
-    $code = $LASTEXITCODE
+    # -Environment: variables set (value) or removed ($null) for the child only.
+    param([Parameter(Mandatory)] [string] $File, [string[]] $ArgumentList = @(), [switch] $AllowFailure,
+        [hashtable] $Environment = @{})
+    $exe = $PwshCommand[0]
+    $rest = @($PwshCommand | Select-Object -Skip 1)   # an array even when empty or one item (a lone string would splat char by char)
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+    }
+    try {
+        & $exe @rest -NoProfile -NonInteractive -File $File @ArgumentList | Out-Host
+        $code = $LASTEXITCODE
+    } finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
     if ($code -ne 0 -and -not $AllowFailure) { throw "Child pwsh '$File' failed with exit code $code." }
     return $code
 }
@@ -73,7 +98,76 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root "$ModuleName.psd1") $ModuleOut
     Copy-Item (Join-Path $bin "$ModuleName.dll") $ModuleOut
     Copy-Item (Join-Path $Root "src/$ModuleName/$ModuleName.format.ps1xml") $ModuleOut
+    Copy-WindowsPowerShellDependency
+    Invoke-Docs
+    $script:ModuleBuilt = $true
     Write-Host "   module laid out in $ModuleOut"
+}
+
+function Get-DependencyAllowList {
+    # The one allow-list is DependencyResolver.AllowedAssemblies in ModuleInitializer.cs.
+    $source = Get-Content (Join-Path $Root "src/$ModuleName/ModuleInitializer.cs") -Raw
+    $match = [regex]::Match($source, 'AllowedAssemblies\s*=\s*new\[\]\s*\{(?<names>[^}]*)\}')
+    if (-not $match.Success) { throw 'DependencyResolver.AllowedAssemblies was not found in ModuleInitializer.cs.' }
+    @([regex]::Matches($match.Groups['names'].Value, '"([^"]+)"') | ForEach-Object { $_.Groups[1].Value }) | Sort-Object
+}
+
+function Copy-WindowsPowerShellDependency {
+    # Windows PowerShell 5.1 (.NET Framework) has no System.Text.Json: ship its runtime closure, the
+    # netstandard2.0 assets the module compiles against (from the restore graph), in Dependencies/.
+    # PowerShell 7 never loads them: its runtime's own System.Text.Json wins.
+    $assets = Get-Content (Join-Path $Root "src/$ModuleName/obj/project.assets.json") -Raw | ConvertFrom-Json -AsHashtable
+    $packageFolder = @($assets.packageFolders.Keys)[0]
+    $target = @($assets.targets.Values)[0]
+    $files = foreach ($package in $target.Keys) {
+        if ($package -like 'PowerShellStandard.Library/*' -or -not $target[$package].Contains('runtime')) { continue }
+        foreach ($file in $target[$package].runtime.Keys) {
+            if ($file -like '*.dll') { Join-Path $packageFolder $assets.libraries[$package].path $file }
+        }
+    }
+    $allowList = Get-DependencyAllowList
+    $closure = @($files | ForEach-Object { [IO.Path]::GetFileNameWithoutExtension($_) } | Sort-Object)
+    if (Compare-Object $closure $allowList) {
+        throw "The System.Text.Json closure ($($closure -join ', ')) differs from DependencyResolver.AllowedAssemblies ($($allowList -join ', ')). Update the allow-list in ModuleInitializer.cs."
+    }
+    $dependencies = Join-Path $ModuleOut 'Dependencies'
+    New-Item -ItemType Directory -Path $dependencies -Force | Out-Null
+    foreach ($file in $files) { Copy-Item -LiteralPath $file -Destination $dependencies }
+    $shipped = @(Get-ChildItem -LiteralPath $dependencies -Recurse -File | ForEach-Object {
+            if ($_.Extension -ne '.dll' -or $_.DirectoryName -ne $dependencies) { $_.FullName } else { $_.BaseName }
+        } | Sort-Object)
+    if (Compare-Object $shipped $allowList) { throw "Dependencies/ holds $($shipped -join ', '); the allow-list is $($allowList -join ', ')." }
+    Write-Host "   Dependencies/ (Windows PowerShell 5.1): $($allowList.Count) assemblies, as allow-listed"
+}
+
+function Invoke-Docs {
+    Write-Host '== Docs'
+    Import-Module (Join-Path $BuildTools 'HelpMarkdown.psm1') -Force
+    $pages = @(Get-HelpMarkdownFile -Path $DocsDir | Read-HelpMarkdown)
+    $manifest = Import-PowerShellDataFile (Join-Path $Root "$ModuleName.psd1")
+    $problems = @($pages | ForEach-Object { Test-HelpMarkdown $_ })
+    $problems += @($manifest.CmdletsToExport | Where-Object { $_ -notin $pages.Name } | ForEach-Object { "docs/$_.md is missing." })
+    if (-not ($pages | Where-Object Name -EQ "about_$ModuleName")) { $problems += "docs/about_$ModuleName.md is missing." }
+    if ($problems) { throw "The help markdown is incomplete:`n  " + ($problems -join "`n  ") }
+
+    $helpOut = Join-Path $ModuleOut 'en-US'
+    if (Test-Path $helpOut) { Remove-Item $helpOut -Recurse -Force }
+    $platyPS = Get-Module -ListAvailable -Name platyPS | Sort-Object Version -Descending | Select-Object -First 1
+    if ($platyPS) {
+        Write-Host "   PlatyPS $($platyPS.Version): New-ExternalHelp"
+        Import-Module $platyPS -Force
+        New-ExternalHelp -Path @((Get-HelpMarkdownFile -Path $DocsDir).FullName) -OutputPath $helpOut -Force | Out-Null
+    } else {
+        Write-Host '   platyPS is not installed: .config/build/ConvertTo-MamlHelp.ps1 converts the same markdown'
+        & (Join-Path $BuildTools 'ConvertTo-MamlHelp.ps1') -Path $DocsDir -OutputPath $helpOut -ModuleName $ModuleName | Out-Null
+    }
+    $maml = Join-Path $helpOut "$ModuleName.dll-Help.xml"
+    $about = Join-Path $helpOut "about_$ModuleName.help.txt"
+    foreach ($file in $maml, $about) { if (-not (Test-Path $file)) { throw "Docs did not write $file." } }
+    $commands = @(([xml](Get-Content $maml -Raw)).helpItems.command.details.name)
+    $missing = @($manifest.CmdletsToExport | Where-Object { $_ -notin $commands })
+    if ($missing) { throw "The MAML has no help for $($missing -join ', ')." }
+    Write-Host "   help for $($commands.Count) cmdlets and about_$ModuleName in $helpOut"
 }
 
 function Invoke-BuildEmulator {
@@ -93,7 +187,7 @@ function Get-PesterModulePath {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    if (-not $script:ModuleBuilt) { Invoke-Build }
     Invoke-BuildEmulator
     $pester = Get-PesterModulePath
     $resultsDir = Join-Path $Out 'test-results'
@@ -121,11 +215,76 @@ function Invoke-Test {
     }
     if ($xunitExit -ne 0 -and $xunitCounts.Failed -eq 0) { $xunitCounts.Failed = 1 }
 
-    $passed = $pesterCounts.Passed + $xunitCounts.Passed
-    $failed = $pesterCounts.Failed + $xunitCounts.Failed
-    Write-Host "   pester: $($pesterCounts.Passed) passed, $($pesterCounts.Failed) failed; xunit: $($xunitCounts.Passed) passed, $($xunitCounts.Failed) failed"
+    # The package check (publish, install into a clean process, help, quick start) counts as one test.
+    $packageWatch = [Diagnostics.Stopwatch]::StartNew()
+    $packageCounts = try {
+        Invoke-Package
+        [pscustomobject]@{ Passed = 1; Failed = 0 }
+    } catch {
+        Write-Host "   package check failed: $_" -ForegroundColor Red
+        [pscustomobject]@{ Passed = 0; Failed = 1 }
+    }
+    Write-Host "   package check took $([int]$packageWatch.Elapsed.TotalSeconds) s"
+
+    $passed = $pesterCounts.Passed + $xunitCounts.Passed + $packageCounts.Passed
+    $failed = $pesterCounts.Failed + $xunitCounts.Failed + $packageCounts.Failed
+    Write-Host "   pester: $($pesterCounts.Passed) passed, $($pesterCounts.Failed) failed; xunit: $($xunitCounts.Passed) passed, $($xunitCounts.Failed) failed; package: $($packageCounts.Passed) passed, $($packageCounts.Failed) failed"
     Write-Host "tests: $passed passed, $failed failed"
     if ($failed -gt 0 -or $passed -eq 0) { throw "$failed test(s) failed." }
+}
+
+function Invoke-Package {
+    if (-not $script:ModuleBuilt) { Invoke-Build }
+    if (-not (Test-Path (Join-Path $EmulatorOut 'Siperb.Emulator.dll'))) { Invoke-BuildEmulator }
+    Write-Host '== Package'
+    if (Test-Path $PackageOut) { Remove-Item $PackageOut -Recurse -Force }
+    $repository = Join-Path $PackageOut 'repository'
+    New-Item -ItemType Directory -Path $repository -Force | Out-Null
+    $check = Join-Path $BuildTools 'Test-Package.ps1'
+    # Each child gets its own empty HOME (and no inherited module path or XDG folders), so neither the
+    # repository registration nor the installed module touches the caller's profile.
+    $clean = { param($name)
+        $emptyHome = Join-Path $PackageOut $name
+        New-Item -ItemType Directory -Path $emptyHome -Force | Out-Null
+        @{ HOME = $emptyHome; USERPROFILE = $emptyHome; PSModulePath = $null; XDG_DATA_HOME = $null; XDG_CONFIG_HOME = $null
+            XDG_CACHE_HOME = $null; SIPERB_ACCESS_TOKEN = $null; SIPERB_API_BASE_URI = $null; SIPERB_CACHE_DIR = $null }
+    }
+    # Each child also works in its own HOME: PSResourceGet leaves a NuGet/NuGet.Config in the current folder.
+    $environment = & $clean 'home-publish'
+    Push-Location -LiteralPath $environment.HOME
+    try {
+        Invoke-ChildPwsh -File $check -Environment $environment -ArgumentList @(
+            '-Stage', 'Publish', '-ModulePath', $ModuleOut, '-RepositoryPath', $repository) | Out-Null
+    } finally {
+        Pop-Location
+    }
+    $environment = & $clean 'home-install'
+    Push-Location -LiteralPath $environment.HOME
+    try {
+        Invoke-ChildPwsh -File $check -Environment $environment -ArgumentList @(
+            '-Stage', 'Install', '-RepositoryPath', $repository, '-ModuleName', $ModuleName,
+            '-EmulatorModule', (Join-Path $Root 'tests/Emulator.psm1'), '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll')) | Out-Null
+    } finally {
+        Pop-Location
+    }
+
+    # Azure Automation imports a zip named after the module that holds the module's folder; every
+    # path in it must stay under 140 characters.
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    $zip = Join-Path $PackageOut "$ModuleName.zip"
+    [IO.Compression.ZipFile]::CreateFromDirectory($ModuleOut, $zip, [IO.Compression.CompressionLevel]::Optimal, $true)
+    $archive = [IO.Compression.ZipFile]::OpenRead($zip)
+    try {
+        $entries = @($archive.Entries.FullName)
+    } finally {
+        $archive.Dispose()
+    }
+    $tooLong = @($entries | Where-Object Length -GE 140)
+    if ($tooLong) { throw "Paths of 140 characters or more in $zip`: $($tooLong -join ', ')" }
+    if ($entries -notcontains "$ModuleName/$ModuleName.psd1") { throw "$zip does not hold $ModuleName/$ModuleName.psd1." }
+    $longest = ($entries | Measure-Object -Property Length -Maximum).Maximum
+    Write-Host "   Azure Automation zip: $zip ($($entries.Count) entries, longest path $longest characters)"
+    Write-Host "   nupkg: $((Get-ChildItem $repository -Filter *.nupkg).FullName)"
 }
 
 function Invoke-Demo {
@@ -149,7 +308,9 @@ try {
     foreach ($name in $Task) {
         switch ($name) {
             'Build' { Invoke-Build }
+            'Docs' { Invoke-Docs }
             'Test' { Invoke-Test }
+            'Package' { Invoke-Package }
             'Demo' { Invoke-Demo }
             'Clean' { Invoke-Clean }
         }

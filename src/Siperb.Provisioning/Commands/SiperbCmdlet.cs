@@ -36,13 +36,16 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     /// <inheritdoc/>
     protected override void StopProcessing() => _cancellation.Cancel();
 
-    /// <summary>Disposes the clients of explicit sessions and the cancellation source.</summary>
+    /// <summary>
+    /// Ends whatever background work is left (the pipeline may have stopped early) and disposes the
+    /// clients of explicit sessions. The cancellation source and the item semaphore are left to the
+    /// garbage collector: a worker that is still finishing may touch them.
+    /// </summary>
     public void Dispose()
     {
+        _cancellation.Cancel();
         foreach (SiperbClient client in _ownedClients) client.Dispose();
         _ownedClients.Clear();
-        _cancellation.Dispose();
-        _itemSlots.Dispose();
     }
 
     /// <summary>

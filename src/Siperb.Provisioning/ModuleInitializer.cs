@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using System.Reflection;
+
+namespace Siperb.Provisioning;
+
+/// <summary>
+/// Runs when the module is imported and removed. On Windows PowerShell 5.1 (.NET Framework) it lets
+/// System.Text.Json and the assemblies it needs load from the module's own Dependencies folder; on
+/// PowerShell 7 it does nothing at all, so the runtime's own System.Text.Json is the one used and
+/// import stays cheap (no file I/O, no reflection scan, no handler).
+/// </summary>
+public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+{
+    private static readonly object Gate = new();
+    private static DependencyResolver? s_resolver;
+
+    /// <summary>On .NET Framework only: registers the resolver for the Dependencies folder.</summary>
+    public void OnImport()
+    {
+        if (!DependencyResolver.IsNetFramework) return;
+        lock (Gate)
+        {
+            if (s_resolver is not null) return;
+            string moduleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? string.Empty;
+            s_resolver = new DependencyResolver(Path.Combine(moduleDirectory, DependencyResolver.FolderName));
+            AppDomain.CurrentDomain.AssemblyResolve += OnAssemblyResolve;
+        }
+    }
+
+    /// <summary>Unregisters the resolver (assemblies already loaded stay loaded: .NET Framework cannot unload them).</summary>
+    public void OnRemove(PSModuleInfo psModuleInfo)
+    {
+        lock (Gate)
+        {
+            if (s_resolver is null) return;
+            AppDomain.CurrentDomain.AssemblyResolve -= OnAssemblyResolve;
+            s_resolver = null;
+        }
+    }
+
+    private static Assembly? OnAssemblyResolve(object? sender, ResolveEventArgs args)
+    {
+        DependencyResolver? resolver = s_resolver;
+        AssemblyName? requested = DependencyResolver.TryParseName(args.Name);
+        if (resolver is null || requested is null) return null;
+        string? path = resolver.Resolve(requested, DependencyResolver.ReadAssemblyName);
+        return path is null ? null : Assembly.LoadFrom(path);
+    }
+}
+
+/// <summary>
+/// The decision behind the Windows PowerShell resolver, kept free of AppDomain and PowerShell types
+/// so that it is tested on any runtime: which requested assembly may load from which file.
+/// </summary>
+internal sealed class DependencyResolver
+{
+    /// <summary>The module's subfolder holding the .NET Framework dependencies.</summary>
+    public const string FolderName = "Dependencies";
+
+    /// <summary>
+    /// The assemblies shipped in <see cref="FolderName"/>: System.Text.Json and its dependency closure
+    /// (netstandard2.0 assets, as compiled against). build.ps1 reads this list and fails when the
+    /// folder holds anything else or misses one of them.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AllowedAssemblies = new[]
+    {
+        "Microsoft.Bcl.AsyncInterfaces",
+        "System.Buffers",
+        "System.Memory",
+        "System.Numerics.Vectors",
+        "System.Runtime.CompilerServices.Unsafe",
+        "System.Text.Encodings.Web",
+        "System.Text.Json",
+        "System.Threading.Tasks.Extensions",
+    };
+
+    private readonly Dictionary<string, string> _allowed;
+
+    public DependencyResolver(string directory, IEnumerable<string>? allowedAssemblies = null)
+    {
+        Directory = directory ?? throw new ArgumentNullException(nameof(directory));
+        _allowed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string name in allowedAssemblies ?? AllowedAssemblies) _allowed[name] = name;
+    }
+
+    /// <summary>The folder the allowed assemblies are loaded from.</summary>
+    public string Directory { get; }
+
+    /// <summary>True on .NET Framework (Windows PowerShell 5.1), where the resolver is needed.</summary>
+    public static bool IsNetFramework => IsNetFrameworkCoreLibrary(typeof(object).Assembly.GetName().Name);
+
+    /// <summary>.NET Framework's core library is mscorlib; .NET (PowerShell 7) has System.Private.CoreLib.</summary>
+    public static bool IsNetFrameworkCoreLibrary(string? coreLibraryName) =>
+        string.Equals(coreLibraryName, "mscorlib", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The parsed display name, or null when it is not a valid assembly name.</summary>
+    public static AssemblyName? TryParseName(string? displayName)
+    {
+        if (string.IsNullOrWhiteSpace(displayName)) return null;
+        try
+        {
+            return new AssemblyName(displayName);
+        }
+        catch (Exception e) when (e is ArgumentException or FileLoadException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The identity of the assembly file at <paramref name="path"/>, or null when it is missing or not an assembly.</summary>
+    public static AssemblyName? ReadAssemblyName(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return AssemblyName.GetAssemblyName(path);
+        }
+        catch (Exception e) when (e is IOException or BadImageFormatException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The file that answers <paramref name="requested"/>, or null to let the runtime fail as usual.
+    /// Only allow-listed simple names are answered, only from <see cref="Directory"/>, only by a file
+    /// whose identity has the same name and public key token and a version at least the one asked
+    /// for (the shipped System.Runtime.CompilerServices.Unsafe 6.0 answers System.Memory's request for
+    /// 4.0.4.1, as a binding redirect would); culture-specific (resource) requests are never answered.
+    /// </summary>
+    /// <param name="requested">The identity the runtime could not bind.</param>
+    /// <param name="inspect">Reads the identity of a candidate file (<see cref="ReadAssemblyName"/> outside tests).</param>
+    public string? Resolve(AssemblyName requested, Func<string, AssemblyName?> inspect)
+    {
+        if (requested is null) throw new ArgumentNullException(nameof(requested));
+        if (inspect is null) throw new ArgumentNullException(nameof(inspect));
+        string? name = requested.Name;
+        if (string.IsNullOrEmpty(name) || !_allowed.TryGetValue(name!, out string? fileName)) return null;
+        if (!string.IsNullOrEmpty(requested.CultureName)) return null;
+
+        string path = Path.Combine(Directory, fileName + ".dll");
+        AssemblyName? shipped = inspect(path);
+        if (shipped is null || !string.Equals(shipped.Name, fileName, StringComparison.OrdinalIgnoreCase)) return null;
+
+        byte[]? wantedToken = requested.GetPublicKeyToken();
+        if (wantedToken is { Length: > 0 } && !SameBytes(wantedToken, shipped.GetPublicKeyToken())) return null;
+
+        if (requested.Version is not null && (shipped.Version is null || shipped.Version < requested.Version)) return null;
+        return path;
+    }
+
+    private static bool SameBytes(byte[] left, byte[]? right)
+    {
+        if (right is null || left.Length != right.Length) return false;
+        for (int i = 0; i < left.Length; i++)
+        {
+            if (left[i] != right[i]) return false;
+        }
+        return true;
+    }
+}
