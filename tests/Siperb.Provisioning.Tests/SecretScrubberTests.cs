@@ -82,4 +82,22 @@ public class SecretScrubberTests
         Assert.Equal(typeof(InvalidOperationException).FullName, inner.OriginalTypeName);
         Assert.IsType<ScrubbedInnerException>(inner.InnerException);
     }
+
+    [Fact]
+    public void Many_secrets_sharing_a_prefix_are_all_masked()
+    {
+        // A long-running host provisions thousands of devices; sentinel-shaped secrets share long prefixes.
+        const int count = 30000;
+        var secrets = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            secrets[i] = "SIPPW-SCALE-" + Guid.NewGuid().ToString("N");
+            SecretScrubber.Register(secrets[i]);
+        }
+        string message = "before " + secrets[count / 2] + " middle " + secrets[7] + " after";
+
+        Assert.Equal("before *** middle *** after", SecretScrubber.Scrub(message));
+        Assert.Equal("x *** y", SecretScrubber.Scrub("x " + secrets[count - 1] + " y"));
+        // (Its cost is measured in the benchmark, not asserted here.)
+    }
 }

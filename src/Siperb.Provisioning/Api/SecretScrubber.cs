@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
-using System.Linq;
+using System.Collections.Generic;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Siperb.Provisioning.Api;
@@ -8,6 +9,9 @@ namespace Siperb.Provisioning.Api;
 /// <summary>
 /// Every message leaving the module passes through here. It knows every secret seen so far in the
 /// process (access tokens, session tokens, SIP passwords, JWTs) and anything shaped like a JWT.
+/// Registering a secret costs O(1) and scrubbing a message O(message length × distinct secret
+/// lengths), however many secrets a long-running host has seen: a set of four-character prefixes
+/// filters positions, and an exact lookup per secret length confirms.
 /// </summary>
 public static class SecretScrubber
 {
@@ -15,8 +19,10 @@ public static class SecretScrubber
     public const string Mask = "***";
 
     private const int MinimumSecretLength = 4;
-    private static readonly ConcurrentDictionary<string, byte> s_secrets = new(StringComparer.Ordinal);
-    private static volatile string[] s_ordered = Array.Empty<string>();
+    private static readonly object s_lock = new();
+    private static readonly ConcurrentDictionary<ulong, byte> s_prefixes = new();
+    private static readonly ConcurrentDictionary<int, ConcurrentDictionary<string, byte>> s_byLength = new();
+    private static volatile int[] s_lengths = Array.Empty<int>(); // longest first
     private static readonly Regex s_jwtShape = new(@"eyJ[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*",
         RegexOptions.CultureInvariant | RegexOptions.Compiled);
     private static readonly Regex s_bearer = new(@"(?i)(bearer\s+)[^\s""',;]+",
@@ -26,10 +32,17 @@ public static class SecretScrubber
     public static void Register(string? secret)
     {
         if (secret is null || secret.Length < MinimumSecretLength) return;
-        if (s_secrets.TryAdd(secret, 0))
+        ConcurrentDictionary<string, byte> sameLength = s_byLength.GetOrAdd(secret.Length,
+            _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
+        if (!sameLength.TryAdd(secret, 0)) return;
+        s_prefixes.TryAdd(Prefix(secret, 0), 0);
+        if (Array.IndexOf(s_lengths, secret.Length) >= 0) return;
+        lock (s_lock)
         {
-            // Longest first, so that a secret holding another is masked whole.
-            s_ordered = s_secrets.Keys.OrderByDescending(s => s.Length).ToArray();
+            if (Array.IndexOf(s_lengths, secret.Length) >= 0) return;
+            var lengths = new List<int>(s_lengths) { secret.Length };
+            lengths.Sort((a, b) => b.CompareTo(a));
+            s_lengths = lengths.ToArray();
         }
     }
 
@@ -37,14 +50,7 @@ public static class SecretScrubber
     public static string Scrub(string? text)
     {
         if (string.IsNullOrEmpty(text)) return text ?? string.Empty;
-        string result = text!;
-        foreach (string secret in s_ordered)
-        {
-            if (result.IndexOf(secret, StringComparison.Ordinal) >= 0)
-            {
-                result = result.Replace(secret, Mask);
-            }
-        }
+        string result = MaskKnown(text!);
         if (result.IndexOf("eyJ", StringComparison.Ordinal) >= 0)
         {
             result = s_jwtShape.Replace(result, Mask);
@@ -55,4 +61,47 @@ public static class SecretScrubber
         }
         return result;
     }
+
+    private static string MaskKnown(string text)
+    {
+        int[] lengths = s_lengths;
+        if (lengths.Length == 0 || text.Length < MinimumSecretLength) return text;
+        StringBuilder? output = null;
+        int copied = 0;
+        int i = 0;
+        while (i <= text.Length - MinimumSecretLength)
+        {
+            int matched = s_prefixes.ContainsKey(Prefix(text, i)) ? MatchAt(text, i, lengths) : 0;
+            if (matched == 0)
+            {
+                i++;
+                continue;
+            }
+            output ??= new StringBuilder(text.Length);
+            output.Append(text, copied, i - copied).Append(Mask);
+            i += matched;
+            copied = i;
+        }
+        if (output is null) return text;
+        output.Append(text, copied, text.Length - copied);
+        return output.ToString();
+    }
+
+    /// <summary>The length of the longest known secret starting at <paramref name="start"/>, or 0.</summary>
+    private static int MatchAt(string text, int start, int[] lengths)
+    {
+        foreach (int length in lengths)
+        {
+            if (length > text.Length - start) continue;
+            if (s_byLength.TryGetValue(length, out ConcurrentDictionary<string, byte>? secrets)
+                && secrets.ContainsKey(text.Substring(start, length)))
+            {
+                return length;
+            }
+        }
+        return 0;
+    }
+
+    private static ulong Prefix(string text, int start) =>
+        text[start] | ((ulong)text[start + 1] << 16) | ((ulong)text[start + 2] << 32) | ((ulong)text[start + 3] << 48);
 }

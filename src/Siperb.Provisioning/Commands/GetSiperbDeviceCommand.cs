@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
+using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
 
@@ -94,10 +95,12 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         _handedOut = 0;
         try
         {
-            int count = Await(session.Api.CallAsync(
+            bool keepRawJson = _rawDevices is not null;
+            // On the thread pool: parsing hands devices over as it reads, and the pipeline thread must be free to take them.
+            int count = Await(Task.Run(() => session.Api.CallAsync(
                 token => session.Api.Client.GetDevicesAsync(session.UserId, token, device => QueueItem(device, Cancellation), Log, Cancellation,
-                    keepRawJson: _rawDevices is not null),
-                Log, Cancellation));
+                    keepRawJson),
+                Log, Cancellation)));
             WriteVerbose($"The service listed {count} devices for user {session.UserId}.");
             if (_rawDevices is not null)
             {

@@ -25,6 +25,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     private readonly SemaphoreSlim _itemSlots = new(MaximumQueuedItems, MaximumQueuedItems);
     private readonly List<SiperbClient> _ownedClients = new();
     private readonly Dictionary<string, SiperbSession> _explicitSessions = new(StringComparer.Ordinal);
+    private readonly int _pipelineThreadId = Environment.CurrentManagedThreadId;
     private QueueLog? _log;
 
     /// <summary>Cancelled by StopProcessing (Ctrl+C, or the pipeline being stopped).</summary>
@@ -71,9 +72,19 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
         while (_messages.TryTake(out PipelineMessage message)) Handle(message);
     }
 
-    /// <summary>Hands an item to the pipeline thread (from any thread); waits while too many are queued.</summary>
+    /// <summary>
+    /// Hands an item to the pipeline thread: from a worker it is queued (waiting while too many are
+    /// queued); on the pipeline thread itself (an answer already buffered completes synchronously)
+    /// it is handled at once, since waiting there for the pipeline thread would wait forever.
+    /// </summary>
     protected void QueueItem(object item, CancellationToken cancellationToken)
     {
+        if (Environment.CurrentManagedThreadId == _pipelineThreadId)
+        {
+            Flush();
+            OnItem(item);
+            return;
+        }
         _itemSlots.Wait(cancellationToken);
         _messages.Add(PipelineMessage.Item(item));
     }
