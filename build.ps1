@@ -19,6 +19,9 @@
                check its commands and help and run the quick start against the emulator; then write
                out/package/Siperb.Provisioning.zip for Azure Automation.
       Demo     Build, start the emulator, run the README quick start in a child pwsh, stop.
+      Bench    Build, then measure the module against Invoke-RestMethod side by side (import, one
+               chain, 1,000 devices in parallel, cache, 100,000 devices) and write docs/benchmarks.md.
+               -Quick makes a fast smoke run (its figures are not worth keeping).
       Clean    removes out/ and the bin/obj folders.
     Needs only the .NET SDK: PowerShell comes from the local tool manifest (dotnet tool restore),
     Pester from NuGet. Work that loads the module runs in a child pwsh, so the DLL is never locked
@@ -29,8 +32,11 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Docs', 'Test', 'Package', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Docs', 'Test', 'Package', 'Demo', 'Bench', 'Clean')]
     [string[]] $Task = @('Build'),
+
+    # Bench only: a fast smoke run with few repetitions.
+    [switch] $Quick,
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -296,6 +302,16 @@ function Invoke-Demo {
         '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll')) | Out-Null
 }
 
+function Invoke-Bench {
+    if (-not $script:ModuleBuilt) { Invoke-Build }
+    Invoke-BuildEmulator
+    Write-Host '== Bench (child pwsh; several minutes)'
+    $arguments = @('-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"), '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll'),
+        '-OutputPath', (Join-Path $DocsDir 'benchmarks.md'))
+    if ($Quick) { $arguments += '-Quick' }
+    Invoke-ChildPwsh -File (Join-Path $Root 'tests/Benchmarks/Invoke-Benchmarks.ps1') -ArgumentList $arguments | Out-Null
+}
+
 function Invoke-Clean {
     Write-Host '== Clean'
     foreach ($path in @($Out) + @(Get-ChildItem -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Directory -Recurse -Include bin, obj).FullName) {
@@ -312,6 +328,7 @@ try {
             'Test' { Invoke-Test }
             'Package' { Invoke-Package }
             'Demo' { Invoke-Demo }
+            'Bench' { Invoke-Bench }
             'Clean' { Invoke-Clean }
         }
     }

@@ -147,9 +147,10 @@ public sealed class SiperbClient : IDisposable
     /// <summary>
     /// <c>GET /Users/{UserId}/Devices/{DeviceToken}</c>; with <paramref name="includeProvisioning"/>
     /// adds <c>?password=yes&amp;settings_json=yes</c> so that <c>Settings_json</c> comes with its secrets.
+    /// With <c>keepRawJson</c> the device keeps its JSON text in <see cref="DeviceData.RawJson"/> (for the cache).
     /// </summary>
     public Task<DeviceData> GetDeviceAsync(string userId, string deviceToken, string sessionToken, bool includeProvisioning,
-        IClientLog log, CancellationToken cancellationToken)
+        IClientLog log, CancellationToken cancellationToken, bool keepRawJson = false)
     {
         InputValidation.ValidateSegment(userId, "UserId");
         InputValidation.ValidateSegment(deviceToken, "DeviceToken");
@@ -163,7 +164,7 @@ public sealed class SiperbClient : IDisposable
             using JsonDocument document = await ReadJsonAsync(response, request, ct).ConfigureAwait(false);
             try
             {
-                return DeviceData.Parse(document.RootElement, keepRawJson: true);
+                return DeviceData.Parse(document.RootElement, keepRawJson);
             }
             catch (Exception e) when (e is FormatException or JsonException)
             {
@@ -371,12 +372,13 @@ public sealed class SiperbClient : IDisposable
     private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, RequestSpec request, CancellationToken ct)
     {
         RejectNonJson(request, response);
-        byte[] body = await ReadCappedAsync(response, request, MaximumObjectResponseBytes, ct).ConfigureAwait(false);
+        ArraySegment<byte> body = await ReadCappedAsync(response, request, MaximumObjectResponseBytes, ct).ConfigureAwait(false);
         try
         {
             // A UTF-8 byte order mark is tolerated.
-            int start = body.Length >= 3 && body[0] == 0xEF && body[1] == 0xBB && body[2] == 0xBF ? 3 : 0;
-            return JsonDocument.Parse(new ReadOnlyMemory<byte>(body, start, body.Length - start));
+            byte[] bytes = body.Array!;
+            int start = body.Count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            return JsonDocument.Parse(new ReadOnlyMemory<byte>(bytes, start, body.Count - start));
         }
         catch (JsonException)
         {
@@ -384,7 +386,8 @@ public sealed class SiperbClient : IDisposable
         }
     }
 
-    private static async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, RequestSpec request, long limit, CancellationToken ct)
+    /// <summary>Reads the whole body, refusing more than <paramref name="limit"/> bytes; the segment shares the read buffer (no copy).</summary>
+    private static async Task<ArraySegment<byte>> ReadCappedAsync(HttpResponseMessage response, RequestSpec request, long limit, CancellationToken ct)
     {
         long? declared = response.Content.Headers.ContentLength;
         if (declared > limit)
@@ -393,7 +396,7 @@ public sealed class SiperbClient : IDisposable
         }
         using Stream stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
         using CancellationTokenRegistration abort = ct.Register(() => stream.Dispose());
-        using var buffer = new MemoryStream();
+        var buffer = new MemoryStream(declared is long known && known > 0 ? (int)known : 4096);
         byte[] chunk = new byte[16 * 1024];
         int read;
         while ((read = await stream.ReadAsync(chunk, 0, chunk.Length, ct).ConfigureAwait(false)) > 0)
@@ -404,7 +407,7 @@ public sealed class SiperbClient : IDisposable
             }
             buffer.Write(chunk, 0, read);
         }
-        return buffer.ToArray();
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static void RejectNonJson(RequestSpec request, HttpResponseMessage response)
@@ -448,8 +451,8 @@ public sealed class SiperbClient : IDisposable
     {
         try
         {
-            byte[] body = await ReadCappedAsync(response, RequestSpec.None, 64 * 1024, ct).ConfigureAwait(false);
-            string text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, ExcerptLength * 4));
+            ArraySegment<byte> body = await ReadCappedAsync(response, RequestSpec.None, 64 * 1024, ct).ConfigureAwait(false);
+            string text = Encoding.UTF8.GetString(body.Array!, 0, Math.Min(body.Count, ExcerptLength * 4));
             text = new string(text.Where(c => !char.IsControl(c)).Take(ExcerptLength).ToArray()).Trim();
             return text.Length == 0 ? string.Empty : " Service said: " + SecretScrubber.Scrub(text);
         }

@@ -110,12 +110,12 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     {
         ApiSession api = session.Api;
         SiperbCache? cache = Cache;
-        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
+        string? cacheKey = cache is null ? null : SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
         CacheEntry? cached = null;
         DeviceData? cachedDevice = null;
         if (cache is not null)
         {
-            cached = await Task.Run(() => cache.Read(cacheKey, SiperbCache.ProvisioningKind, log), cancellationToken).ConfigureAwait(false);
+            cached = await Task.Run(() => cache.Read(cacheKey!, SiperbCache.ProvisioningKind, log), cancellationToken).ConfigureAwait(false);
             cachedDevice = cached is null ? null : UsableCachedDevice(cached, token, log);
             if (cachedDevice is null) cached = null;
             if (cached is not null && IsFresh(cached))
@@ -127,12 +127,13 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
         try
         {
             DeviceData device = await api.CallAsync(
-                sessionToken => api.Client.GetDeviceAsync(api.UserId, token, sessionToken, includeProvisioning: true, log, cancellationToken),
+                sessionToken => api.Client.GetDeviceAsync(api.UserId, token, sessionToken, includeProvisioning: true, log, cancellationToken,
+                    keepRawJson: cache is not null),
                 log, cancellationToken).ConfigureAwait(false);
             Outcome outcome = Build(api, token, device);
             if (cache is not null && outcome.Provisioning is not null && device.RawJson is not null)
             {
-                cache.Write(cacheKey, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken);
+                cache.Write(cacheKey!, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken);
             }
             return outcome;
         }

@@ -31,8 +31,24 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     /// <summary>Cancelled by StopProcessing (Ctrl+C, or the pipeline being stopped).</summary>
     protected CancellationToken Cancellation => _cancellation.Token;
 
-    /// <summary>A log the core may call from any thread; the pump writes it on the pipeline thread.</summary>
-    protected IClientLog Log => _log ??= new QueueLog(this);
+    /// <summary>
+    /// A log the core may call from any thread; the pump writes it on the pipeline thread. Verbose and
+    /// debug lines nobody would see (the preference is SilentlyContinue) are dropped at once.
+    /// </summary>
+    protected IClientLog Log => _log ??= new QueueLog(this,
+        IsStreamShown("Verbose", "VerbosePreference"), IsStreamShown("Debug", "DebugPreference"));
+
+    private bool IsStreamShown(string switchName, string preferenceVariable)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue(switchName, out object? value) && value is SwitchParameter bound)
+        {
+            return bound.IsPresent;
+        }
+        object? preference = GetVariableValue(preferenceVariable);
+        if (preference is ActionPreference action) return action != ActionPreference.SilentlyContinue && action != ActionPreference.Ignore;
+        return !string.Equals(preference?.ToString(), nameof(ActionPreference.SilentlyContinue), StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(preference?.ToString(), nameof(ActionPreference.Ignore), StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <inheritdoc/>
     protected override void StopProcessing() => _cancellation.Cancel();
@@ -348,12 +364,25 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     private sealed class QueueLog : IClientLog
     {
         private readonly SiperbCmdlet _owner;
+        private readonly bool _verbose;
+        private readonly bool _debug;
 
-        public QueueLog(SiperbCmdlet owner) => _owner = owner;
+        public QueueLog(SiperbCmdlet owner, bool verbose, bool debug)
+        {
+            _owner = owner;
+            _verbose = verbose;
+            _debug = debug;
+        }
 
-        public void Verbose(string message) => _owner._messages.Add(PipelineMessage.Log(MessageKind.Verbose, message));
+        public void Verbose(string message)
+        {
+            if (_verbose) _owner._messages.Add(PipelineMessage.Log(MessageKind.Verbose, message));
+        }
 
-        public void Debug(string message) => _owner._messages.Add(PipelineMessage.Log(MessageKind.Debug, message));
+        public void Debug(string message)
+        {
+            if (_debug) _owner._messages.Add(PipelineMessage.Log(MessageKind.Debug, message));
+        }
 
         public void Warning(string message) => _owner._messages.Add(PipelineMessage.Log(MessageKind.Warning, message));
     }
