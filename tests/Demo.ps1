@@ -14,6 +14,8 @@ $emulator = Start-SiperbEmulator -Path $EmulatorPath
 try {
     # The emulator stands in for https://api.siperb.com; its first seeded user stands in for you.
     $env:SIPERB_API_BASE_URI = $emulator.BaseUri
+    # The demo's session is cached in a folder of its own, never in your profile's cache.
+    $env:SIPERB_CACHE_DIR = Join-Path ([IO.Path]::GetTempPath()) "siperb-demo-$([guid]::NewGuid().ToString('N'))"
     $pat = (Get-SiperbEmulatorUser -Emulator $emulator | Select-Object -First 1).Pat
     Write-Host "Siperb API emulator at $($emulator.BaseUri)" -ForegroundColor Cyan
 
@@ -41,4 +43,5 @@ try {
     Write-Host "Provisioned $(@($provisioning).Count) script devices." -ForegroundColor Green
 } finally {
     Stop-SiperbEmulator -Emulator $emulator
+    if ($env:SIPERB_CACHE_DIR) { Remove-Item -LiteralPath $env:SIPERB_CACHE_DIR -Recurse -Force -ErrorAction Ignore }
 }
