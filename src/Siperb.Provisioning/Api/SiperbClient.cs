@@ -34,7 +34,6 @@ public sealed class SiperbClient : IDisposable
     private const int ExcerptLength = 120;
     private static readonly string s_userAgent = "Siperb.Provisioning/" + ModuleVersion();
     private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
     private long _pausedUntilTicks; // UTC ticks: a 429's Retry-After holds every request of this client until then
 
     /// <summary>Creates a client for <paramref name="apiBaseUri"/> (validated and normalised).</summary>
@@ -50,7 +49,6 @@ public sealed class SiperbClient : IDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _ownsHttp = true;
     }
 
     /// <summary>The normalised API root, ending in '/'.</summary>
@@ -193,7 +191,7 @@ public sealed class SiperbClient : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (_ownsHttp) _http.Dispose();
+        _http.Dispose();
     }
 
     private async Task<T> SendAsync<T>(RequestSpec request, IClientLog log, CancellationToken cancellationToken,
@@ -234,9 +232,8 @@ public sealed class SiperbClient : IDisposable
                     }
                     failure = await FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
                     if (status == 429 && failure.RetryAfter is TimeSpan pause) PauseAll(pause);
-                    retryable = request.Method == HttpMethod.Get
-                        ? RetryPolicy.IsTransientStatus(status)
-                        : status is 408 or 429 or 500 or 502 or 503 or 504;
+                    // The same statuses for a login; its fewer attempts come from request.MaximumRetries.
+                    retryable = RetryPolicy.IsTransientStatus(status);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
