@@ -359,15 +359,21 @@ Describe 'Cache location' {
     It 'falls back when SIPERB_CACHE_DIR cannot be used, and never fails the call' -Skip:$IsWindows {
         $blocker = Join-Path $TestDrive 'a-file'
         Set-Content -LiteralPath $blocker -Value 'not a folder'
-        $saved = $env:SIPERB_CACHE_DIR
+        $saved = $env:SIPERB_CACHE_DIR, $env:TMPDIR
         $env:SIPERB_CACHE_DIR = Join-Path $blocker 'cache'   # below a file: cannot be created
+        $env:TMPDIR = Join-Path $TestDrive 'tmp'             # where the fallback goes (not the real temp folder)
+        New-Item -ItemType Directory -Path $env:TMPDIR | Out-Null
         try {
             $null = Connect-TestUser $Anna
             $devices = @(Get-SiperbDevice -EnableCache -Verbose 4>&1)
             ($devices | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match 'cannot be used'
             @($devices | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count | Should -Be $ScriptTokensOfAnna.Count
+            $fallback = @(Get-ChildItem -LiteralPath $env:TMPDIR -Directory -Filter 'siperb-provisioning-*')
+            $fallback.Count | Should -Be 1
+            @(Get-ChildItem -LiteralPath $fallback[0].FullName -Filter '*.entry').Count | Should -Be 1
+            $fallback[0].UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
         } finally {
-            $env:SIPERB_CACHE_DIR = $saved
+            $env:SIPERB_CACHE_DIR, $env:TMPDIR = $saved
         }
     }
 }
