@@ -196,4 +196,33 @@ public class DeviceTests
 
         Assert.DoesNotContain(password, SecretScrubber.Scrub("p=" + password));
     }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/octet-stream")]
+    public async Task Json_served_under_another_media_type_is_still_read(string mediaType)
+    {
+        var handler = new ScriptedHandler()
+            .ThenRespond(() => Responses.Text(HttpStatusCode.OK, DeviceJson("{\"SipUsername\":\"2001\"}"), mediaType));
+        using SiperbClient client = TestApi.Client(handler);
+
+        DeviceData device = await GetDevice(client);
+
+        Assert.Equal("2001", device.Settings!.GetString("SipUsername"));
+    }
+
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("application/xml")]
+    public async Task Html_or_xml_answer_is_InvalidResponse_without_parsing(string mediaType)
+    {
+        var handler = new ScriptedHandler()
+            .ThenRespond(() => Responses.Text(HttpStatusCode.OK, DeviceJson("{}"), mediaType));
+        using SiperbClient client = TestApi.Client(handler);
+
+        var e = await Assert.ThrowsAsync<SiperbApiException>(() => GetDevice(client));
+
+        Assert.Equal(SiperbErrorKind.InvalidResponse, e.Kind);
+        Assert.Single(handler.Requests);
+    }
 }

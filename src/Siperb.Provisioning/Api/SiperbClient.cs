@@ -407,10 +407,15 @@ public sealed class SiperbClient : IDisposable
         return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>
+    /// Refuses an HTML or XML answer at once (a proxy's or a maintenance page) without reading it. Any
+    /// other media type is parsed: JSON served as text/plain still works, and what is not JSON fails parsing.
+    /// </summary>
     private static void RejectNonJson(RequestSpec request, HttpResponseMessage response)
     {
         string? mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is not null && mediaType.IndexOf("json", StringComparison.OrdinalIgnoreCase) < 0)
+        if (mediaType is not null && (mediaType.IndexOf("html", StringComparison.OrdinalIgnoreCase) >= 0
+            || mediaType.IndexOf("xml", StringComparison.OrdinalIgnoreCase) >= 0))
         {
             throw InvalidResponse(request, response, $"the answer is {mediaType}, not JSON (a proxy or maintenance page?)");
         }
