@@ -43,16 +43,21 @@ $script:PwshCommand = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::
 }
 
 # Starts a child pwsh that imports the module and runs $Script; the child inherits this process's
-# environment (SIPERB_CACHE_DIR included). Returns the started process (stdout/stderr redirected).
-function Start-TestChildPwsh([string] $Script, [string[]] $Prefix = @()) {
+# environment (SIPERB_CACHE_DIR included), less the variables in $Remove, plus those in $Environment.
+# Its standard input is closed: anything that tried to prompt would read end-of-file.
+function Start-TestChildPwsh([string] $Script, [string[]] $Prefix = @(), [hashtable] $Environment = @{}, [string[]] $Remove = @()) {
     $command = "`$ErrorActionPreference = 'Stop'; Import-Module '$($env:SIPERB_TEST_MODULE_PATH)'; $Script"
     $all = @($Prefix) + @($script:PwshCommand) + @('-NoProfile', '-NonInteractive', '-Command', $command)
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new($all[0])
     foreach ($argument in $all[1..($all.Count - 1)]) { $startInfo.ArgumentList.Add($argument) }
     $startInfo.UseShellExecute = $false
+    $startInfo.RedirectStandardInput = $true
     $startInfo.RedirectStandardOutput = $true
     $startInfo.RedirectStandardError = $true
+    foreach ($name in $Remove) { $null = $startInfo.Environment.Remove($name) }
+    foreach ($name in $Environment.Keys) { $startInfo.Environment[$name] = $Environment[$name] }
     $process = [System.Diagnostics.Process]::Start($startInfo)
+    $process.StandardInput.Close()
     [pscustomobject]@{
         Process = $process
         Output  = $process.StandardOutput.ReadToEndAsync()
@@ -73,6 +78,6 @@ function Wait-TestChildPwsh($Child, [int] $TimeoutSeconds = 120) {
     }
 }
 
-function Invoke-TestChildPwsh([string] $Script, [string[]] $Prefix = @()) {
-    Wait-TestChildPwsh (Start-TestChildPwsh -Script $Script -Prefix $Prefix)
+function Invoke-TestChildPwsh([string] $Script, [string[]] $Prefix = @(), [hashtable] $Environment = @{}, [string[]] $Remove = @()) {
+    Wait-TestChildPwsh (Start-TestChildPwsh -Script $Script -Prefix $Prefix -Environment $Environment -Remove $Remove)
 }

@@ -74,26 +74,6 @@ BeforeAll {
                 $(if ($parameter.Position -ge 0) { 'positional' } else { 'named' })
         }
     }
-
-    function Start-ChildPwsh([hashtable] $Environment, [string] $Command, [string[]] $Remove = @()) {
-        $exe = [Environment]::ProcessPath
-        $arguments = [System.Collections.Generic.List[string]]::new()
-        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $arguments.Add($a) }
-        $startInfo = [System.Diagnostics.ProcessStartInfo]::new($exe, $arguments)
-        $startInfo.UseShellExecute = $false
-        $startInfo.RedirectStandardOutput = $true
-        $startInfo.RedirectStandardError = $true
-        $startInfo.RedirectStandardInput = $true
-        foreach ($name in $Remove) { $null = $startInfo.Environment.Remove($name) }
-        foreach ($name in $Environment.Keys) { $startInfo.Environment[$name] = $Environment[$name] }
-        $process = [System.Diagnostics.Process]::Start($startInfo)
-        $process.StandardInput.Close()   # anything that tried to read input would get end-of-file
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit(120000)) { $process.Kill(); throw 'The child pwsh did not finish within 120 s.' }
-        [pscustomobject]@{ ExitCode = $process.ExitCode; StdOut = $stdout.Result; StdErr = $stderr.Result }
-    }
 }
 
 AfterAll {
@@ -305,6 +285,7 @@ Describe 'Unattended use' {
         $environment = @{
             SIPERB_API_BASE_URI = $BaseUri
             SIPERB_ACCESS_TOKEN = $Anna.Pat
+            TMPDIR              = (New-Item -ItemType Directory -Path (Join-Path $TestDrive "tmp-$([guid]::NewGuid().ToString('N'))")).FullName
         }
         $Remove += 'SIPERB_CACHE_DIR', 'XDG_CACHE_HOME', 'PSModulePath'
         if ($EmptyHome) {
@@ -317,10 +298,10 @@ Import-Module `$env:SIPERB_TEST_MODULE_PATH
 `$provisioning = @(Get-SiperbDevice | Get-SiperbProvisioning)
 "provisioned=`$(`$provisioning.Count)"
 "@
-        $result = Start-ChildPwsh -Environment $environment -Remove $Remove -Command $script
-        $result.StdErr | Should -BeNullOrEmpty
+        $result = Invoke-TestChildPwsh -Environment $environment -Remove $Remove -Script $script
+        $result.Errors | Should -BeNullOrEmpty
         $result.ExitCode | Should -Be 0
-        $result.StdOut | Should -Match "provisioned=$($ScriptTokensOfAnna.Count)"
+        $result.Output | Should -Match "provisioned=$($ScriptTokensOfAnna.Count)"
     }
 
     It 'logs in with a PSCredential as Get-AutomationPSCredential returns it, in a non-interactive process' {
@@ -331,9 +312,9 @@ Import-Module `$env:SIPERB_TEST_MODULE_PATH
 `$session = Get-SiperbSession -Credential (Get-AutomationPSCredential -Name 'Siperb') -Scope Process
 "user=`$(`$session.UserId)"
 "@
-        $result = Start-ChildPwsh -Environment @{ SIPERB_API_BASE_URI = $BaseUri; TEST_PAT = $Anna.Pat } -Command $script -Remove @('SIPERB_ACCESS_TOKEN', 'PSModulePath')
-        $result.StdErr | Should -BeNullOrEmpty
+        $result = Invoke-TestChildPwsh -Environment @{ SIPERB_API_BASE_URI = $BaseUri; TEST_PAT = $Anna.Pat } -Script $script -Remove @('SIPERB_ACCESS_TOKEN', 'PSModulePath')
+        $result.Errors | Should -BeNullOrEmpty
         $result.ExitCode | Should -Be 0
-        $result.StdOut | Should -Match "user=$($Anna.UserId)"
+        $result.Output | Should -Match "user=$($Anna.UserId)"
     }
 }
