@@ -20,7 +20,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     /// <summary>On .NET Framework only: registers the resolver for the Dependencies folder.</summary>
     public void OnImport()
     {
-        if (!DependencyResolver.IsNetFramework) return;
+        if (!Api.RuntimeInfo.IsNetFramework) return;
         lock (Gate)
         {
             if (s_resolver is not null) return;
@@ -89,12 +89,6 @@ internal sealed class DependencyResolver
     /// <summary>The folder the allowed assemblies are loaded from.</summary>
     public string Directory { get; }
 
-    /// <summary>True on .NET Framework (Windows PowerShell 5.1), where the resolver is needed.</summary>
-    public static bool IsNetFramework => IsNetFrameworkCoreLibrary(typeof(object).Assembly.GetName().Name);
-
-    /// <summary>.NET Framework's core library is mscorlib; .NET (PowerShell 7) has System.Private.CoreLib.</summary>
-    public static bool IsNetFrameworkCoreLibrary(string? coreLibraryName) =>
-        string.Equals(coreLibraryName, "mscorlib", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The parsed display name, or null when it is not a valid assembly name.</summary>
     public static AssemblyName? TryParseName(string? displayName)

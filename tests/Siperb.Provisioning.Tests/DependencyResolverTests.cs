@@ -147,7 +147,7 @@ public class DependencyResolverTests
     [InlineData(null, false)]
     public void Recognises_NET_Framework_by_its_core_library(string? coreLibrary, bool expected)
     {
-        Assert.Equal(expected, DependencyResolver.IsNetFrameworkCoreLibrary(coreLibrary));
+        Assert.Equal(expected, Api.RuntimeInfo.IsNetFrameworkCoreLibrary(coreLibrary));
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public class DependencyResolverTests
         // PowerShell 7 runs on .NET, where ModuleInitializer.OnImport returns at once. (Calling it here
         // would load System.Management.Automation; the Pester suite checks that nothing is loaded from
         // the module folder in a real PowerShell 7.)
-        Assert.False(DependencyResolver.IsNetFramework);
+        Assert.False(Api.RuntimeInfo.IsNetFramework);
     }
 
     [Fact]

@@ -1,6 +1,4 @@
 using System;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -77,14 +75,8 @@ public sealed class ApiSession
         AccessTokenHash is not null && string.Equals(AccessTokenHash, HashAccessToken(InputValidation.NormalizeApiBaseUri(baseUri), accessToken), StringComparison.Ordinal);
 
     /// <summary>Hex SHA-256 over the normalised base URI, a separator and the token.</summary>
-    public static string HashAccessToken(Uri normalizedBaseUri, string accessToken)
-    {
-        using var sha = SHA256.Create();
-        byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(normalizedBaseUri.AbsoluteUri + "\n" + accessToken));
-        var text = new StringBuilder(hash.Length * 2);
-        foreach (byte b in hash) text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-        return text.ToString();
-    }
+    public static string HashAccessToken(Uri normalizedBaseUri, string accessToken) =>
+        Sha256Hex.Of(normalizedBaseUri.AbsoluteUri + "\n" + accessToken);
 
     /// <summary>
     /// Runs <paramref name="call"/> with the current session token. On a 401 it logs in once with

@@ -79,9 +79,9 @@ internal static class JsonArrayReader
         {
             if (!state.Started)
             {
-                if (data.Length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
+                if (ByteOrderMarkLength(data) > 0)
                 {
-                    return 3; // a UTF-8 byte order mark is tolerated
+                    return ByteOrderMarkLength(data); // a UTF-8 byte order mark is tolerated
                 }
                 if (data.Length < 3 && !final && data.Length > 0 && data[0] == 0xEF) return 0;
                 if (!reader.Read()) return 0;
@@ -122,6 +122,10 @@ internal static class JsonArrayReader
             throw new FormatException("the body is not valid JSON", e);
         }
     }
+
+    /// <summary>3 when <paramref name="data"/> starts with a UTF-8 byte order mark (tolerated before JSON), else 0.</summary>
+    internal static int ByteOrderMarkLength(ReadOnlySpan<byte> data) =>
+        data.Length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0;
 
     private static bool OnlyWhiteSpace(byte[] buffer, int count)
     {

@@ -219,6 +219,13 @@ public sealed class SiperbClient : IDisposable
             {
                 attemptCancellation.CancelAfter(attemptTimeout);
                 var attemptClock = Stopwatch.StartNew();
+                SiperbApiException AttemptTimedOut(Exception e)
+                {
+                    log.Verbose($"{request.Method} {request.PathForLog} -> timed out after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
+                    return new SiperbApiException(SiperbErrorKind.Timeout,
+                        $"{request.Describe()} timed out after {attemptTimeout.TotalSeconds:0.#} seconds. Raise -TimeoutSec or try again later.",
+                        innerException: e);
+                }
                 HttpResponseMessage? response = null;
                 try
                 {
@@ -241,10 +248,7 @@ public sealed class SiperbClient : IDisposable
                 }
                 catch (OperationCanceledException e)
                 {
-                    log.Verbose($"{request.Method} {request.PathForLog} -> timed out after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
-                    failure = new SiperbApiException(SiperbErrorKind.Timeout,
-                        $"{request.Describe()} timed out after {attemptTimeout.TotalSeconds:0.#} seconds. Raise -TimeoutSec or try again later.",
-                        innerException: e);
+                    failure = AttemptTimedOut(e);
                     retryable = true;
                 }
                 catch (SiperbApiException)
@@ -256,10 +260,7 @@ public sealed class SiperbClient : IDisposable
                 {
                     if (attemptCancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                     {
-                        log.Verbose($"{request.Method} {request.PathForLog} -> timed out after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
-                        failure = new SiperbApiException(SiperbErrorKind.Timeout,
-                            $"{request.Describe()} timed out after {attemptTimeout.TotalSeconds:0.#} seconds. Raise -TimeoutSec or try again later.",
-                            innerException: e);
+                        failure = AttemptTimedOut(e);
                         retryable = true;
                     }
                     else
@@ -373,9 +374,8 @@ public sealed class SiperbClient : IDisposable
         try
         {
             // A UTF-8 byte order mark is tolerated.
-            byte[] bytes = body.Array!;
-            int start = body.Count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
-            return JsonDocument.Parse(new ReadOnlyMemory<byte>(bytes, start, body.Count - start));
+            int start = JsonArrayReader.ByteOrderMarkLength(new ReadOnlySpan<byte>(body.Array!, 0, body.Count));
+            return JsonDocument.Parse(new ReadOnlyMemory<byte>(body.Array!, start, body.Count - start));
         }
         catch (JsonException)
         {
@@ -533,16 +533,13 @@ public sealed class SiperbClient : IDisposable
     {
         // On .NET Framework (Windows PowerShell 5.1) TLS 1.2 may be off by default. Add it, never
         // replace what the process already allows. .NET (PowerShell 7) defaults to the OS's choice.
-        if (!IsNetFramework) return;
+        if (!RuntimeInfo.IsNetFramework) return;
         if ((ServicePointManager.SecurityProtocol & SecurityProtocolType.Tls12) == 0 &&
             ServicePointManager.SecurityProtocol != (SecurityProtocolType)0 /* SystemDefault: the OS chooses, TLS 1.2 included */)
         {
             ServicePointManager.SecurityProtocol |= SecurityProtocolType.Tls12;
         }
     }
-
-    internal static bool IsNetFramework { get; } =
-        System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.OrdinalIgnoreCase);
 
     private static string ModuleVersion()
     {

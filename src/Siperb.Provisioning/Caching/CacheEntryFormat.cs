@@ -1,8 +1,8 @@
 using System;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Caching;
 
@@ -43,14 +43,7 @@ internal static class CacheEntryFormat
     private static readonly byte[] s_protectedMagic = Encoding.ASCII.GetBytes("SPC1");
 
     /// <summary>The file name (and the Key field) of a logical key: a SHA-256 in hex; never the key itself.</summary>
-    public static string NameOf(string logicalKey)
-    {
-        using var sha = SHA256.Create();
-        byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(FormatName + "\n" + logicalKey));
-        var text = new StringBuilder(hash.Length * 2);
-        foreach (byte b in hash) text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-        return text.ToString();
-    }
+    public static string NameOf(string logicalKey) => Sha256Hex.Of(FormatName + "\n" + logicalKey);
 
     public static byte[] Serialize(string name, string kind, string userId, DateTimeOffset storedAt, string payloadJson, bool protect)
     {

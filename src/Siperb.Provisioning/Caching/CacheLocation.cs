@@ -1,8 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Security.Cryptography;
-using System.Text;
+using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Caching;
 
@@ -87,10 +86,5 @@ internal static class CacheLocation
         return path;
     }
 
-    private static string ShortHash(string text)
-    {
-        using var sha = SHA256.Create();
-        byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-        return BitConverter.ToString(hash, 0, 8).Replace("-", string.Empty).ToLowerInvariant();
-    }
+    private static string ShortHash(string text) => Sha256Hex.Of(text).Substring(0, 16);
 }
