@@ -15,8 +15,6 @@ BeforeAll {
         Clear-SiperbCache
         Reset-SiperbEmulator -Emulator $script:Emulator
     }
-
-    function Get-LoginCount { @(Get-ApiRequest | Where-Object Path -EQ '/Login').Count }
 }
 
 AfterAll {
@@ -107,7 +105,7 @@ Describe 'Sessions cached on disk (-Scope CurrentUser)' {
         $child.ExitCode | Should -Be 0 -Because $child.Errors
         $child.Output.Trim() | Should -Be $ScriptTokensOfAnna.Count
         Get-LoginCount | Should -Be 1
-        @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 3 }).Status | Should -Be @(401, 200)
+        (Get-ListCall).Status | Should -Be @(401, 200)
         $after = (Get-CacheEntry | Where-Object Kind -EQ 'session').Payload.SessionToken
         $after | Should -Not -Be $before
         # and a third process uses the new one without a login
@@ -310,7 +308,7 @@ Describe 'Damaged cache entries' {
         $count | Should -Be $ScriptTokensOfAnna.Count
         $warningCount | Should -Be 1
         $message | Should -Match 'could not be written.*read-only'
-        @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 3 }).Count | Should -Be 1
+        (Get-ListCall).Count | Should -Be 1
     }
 }
 

@@ -31,6 +31,11 @@ function Get-ApiRequest {
     @(Get-SiperbEmulatorRequest -Emulator $script:Emulator)
 }
 
+# The emulator's log filtered by route: the device list (/Users/{id}/Devices), one device, /Login.
+function Get-ListCall { @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 3 }) }
+function Get-DeviceCall { @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 4 }) }
+function Get-LoginCount { @(Get-ApiRequest | Where-Object Path -EQ '/Login').Count }
+
 function Get-FirstErrorId($ErrorRecords) {
     @($ErrorRecords)[0].FullyQualifiedErrorId
 }

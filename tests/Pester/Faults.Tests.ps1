@@ -40,8 +40,6 @@ BeforeAll {
         Clear-SiperbEmulatorRequest -Emulator $Emulator
     }
 
-    function Get-DeviceCall { @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 4 }) }
-    function Get-ListCall { @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 3 }) }
 
     function Get-FreePort {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
@@ -227,14 +225,14 @@ Describe 'Final answers are not retried' {
         Add-SiperbEmulatorFault -Emulator $Emulator -Route Login -Times 5 -Fault @{ Status = 401 } | Out-Null
         $r = Invoke-Recorded { Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Anna.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -MaximumRetryCount 3 -RetryIntervalSec 0 }
         $r.Errors[0].FullyQualifiedErrorId | Should -Be 'AccessTokenRejected,Siperb.Provisioning.Commands.GetSiperbSessionCommand'
-        @(Get-ApiRequest | Where-Object Path -EQ '/Login').Count | Should -Be 1
+        Get-LoginCount | Should -Be 1
     }
 
     It 'tries /Login twice at most on 502' {
         Add-SiperbEmulatorFault -Emulator $Emulator -Route Login -Times 5 -Fault @{ Status = 502 } | Out-Null
         $r = Invoke-Recorded { Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Anna.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -MaximumRetryCount 5 -RetryIntervalSec 0 }
         $r.Errors[0].FullyQualifiedErrorId | Should -Be 'ServiceUnavailable,Siperb.Provisioning.Commands.GetSiperbSessionCommand'
-        @(Get-ApiRequest | Where-Object Path -EQ '/Login').Count | Should -Be 2
+        Get-LoginCount | Should -Be 2
     }
 
     It 'gives ConnectionFailed (ConnectionError) when nothing listens' {

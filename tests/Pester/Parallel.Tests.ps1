@@ -5,8 +5,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 
-    function Get-DeviceCall { @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 4 }) }
-
     # The largest number of device requests the emulator was answering at the same moment.
     function Get-MaxOverlap($Calls) {
         $events = foreach ($call in $Calls) {

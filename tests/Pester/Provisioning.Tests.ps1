@@ -26,7 +26,7 @@ Describe 'Get-SiperbProvisioning' {
         $provisioning.Count | Should -Be $ScriptTokensOfAnna.Count
         $provisioning.DeviceToken | Should -Be $ScriptTokensOfAnna
         $provisioning | ForEach-Object { $_ | Should -BeOfType ([Siperb.Provisioning.SiperbProvisioning]) }
-        $deviceCalls = @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 4 })
+        $deviceCalls = Get-DeviceCall
         $deviceCalls.Count | Should -Be $ScriptTokensOfAnna.Count
         foreach ($call in $deviceCalls) {
             $call.Method | Should -Be 'GET'
@@ -194,9 +194,8 @@ Describe 'Expired sessions (401)' {
         Revoke-SiperbEmulatorSession -Emulator $Emulator
         $p = Get-SiperbProvisioning 'script-proxy'
         $p.DeviceToken | Should -Be 'script-proxy'
-        $requests = Get-ApiRequest
-        ($requests | Where-Object Path -EQ '/Login').Count | Should -Be 1
-        $deviceCalls = @($requests | Where-Object { $_.Segments.Count -eq 4 })
+        Get-LoginCount | Should -Be 1
+        $deviceCalls = Get-DeviceCall
         $deviceCalls.Count | Should -Be 2
         $deviceCalls[0].Status | Should -Be 401
         $deviceCalls[1].Status | Should -Be 200
@@ -206,7 +205,7 @@ Describe 'Expired sessions (401)' {
     It 'does the same for Get-SiperbDevice' {
         Revoke-SiperbEmulatorSession -Emulator $Emulator
         @(Get-SiperbDevice).Count | Should -Be $ScriptTokensOfAnna.Count
-        (Get-ApiRequest | Where-Object Path -EQ '/Login').Count | Should -Be 1
+        Get-LoginCount | Should -Be 1
     }
 
     It 'gives SessionRejected after a second 401, never a loop' {
@@ -215,9 +214,8 @@ Describe 'Expired sessions (401)' {
         $p | Should -BeNullOrEmpty
         $errors[0].FullyQualifiedErrorId | Should -Be 'SessionRejected,Siperb.Provisioning.Commands.GetSiperbProvisioningCommand'
         $errors[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
-        $requests = Get-ApiRequest
-        ($requests | Where-Object Path -EQ '/Login').Count | Should -Be 1
-        @($requests | Where-Object { $_.Segments.Count -eq 4 }).Count | Should -Be 2
+        Get-LoginCount | Should -Be 1
+        (Get-DeviceCall).Count | Should -Be 2
     }
 
     It 'gives SessionRejected at once, with no login, for a session made from -UserId/-SessionToken' {

@@ -73,9 +73,9 @@ Describe 'Get-SiperbSession' {
     It 'reuses the current session for the same PAT and base URI, and logs in again with -Force' {
         $null = Connect-TestUser
         $null = Connect-TestUser
-        (Get-ApiRequest | Where-Object Path -EQ '/Login').Count | Should -Be 1
+        Get-LoginCount | Should -Be 1
         $null = Connect-TestUser -Force
-        (Get-ApiRequest | Where-Object Path -EQ '/Login').Count | Should -Be 2
+        Get-LoginCount | Should -Be 2
     }
 
     It 'makes the new session the current one' {
