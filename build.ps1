@@ -58,11 +58,8 @@ $PesterVersion = '5.7.1'
 $script:ModuleBuilt = $false
 
 # The same PowerShell that runs this script, started as a child process.
-$PwshCommand = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-    @([Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll'))
-} else {
-    @([Environment]::ProcessPath)
-}
+. (Join-Path $Root 'tests/ChildPwsh.ps1')
+$PwshCommand = Get-PwshCommand
 
 function Invoke-Native {
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())

@@ -121,16 +121,7 @@ function Test-Goal {
 
 #region Child pwsh processes
 
-function Get-PwshCommand {
-    <#
-    The command line of this very PowerShell, to start child processes: the pwsh executable, or
-    `dotnet <PSHOME>/pwsh.dll` when this pwsh runs as a dotnet tool (as build.ps1 and tests do).
-    #>
-    if ([System.IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-        return @([Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll'))
-    }
-    @([Environment]::ProcessPath)
-}
+. (Join-Path $PSScriptRoot '../ChildPwsh.ps1')   # Get-PwshCommand
 
 function Invoke-ChildPwsh {
     <#

@@ -41,11 +41,8 @@ function Get-FirstErrorId($ErrorRecords) {
 }
 
 # The command line of this very PowerShell, to start child processes (a new process = a new runbook run).
-$script:PwshCommand = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-    @([Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll'))
-} else {
-    @([Environment]::ProcessPath)
-}
+. (Join-Path $PSScriptRoot '../ChildPwsh.ps1')
+$script:PwshCommand = Get-PwshCommand
 
 # Starts a child pwsh that imports the module and runs $Script; the child inherits this process's
 # environment (SIPERB_CACHE_DIR included), less the variables in $Remove, plus those in $Environment.
