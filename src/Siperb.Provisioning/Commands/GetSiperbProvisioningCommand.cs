@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
 
@@ -19,7 +20,7 @@ namespace Siperb.Provisioning.Commands;
 public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
 {
     /// <summary>The default number of devices fetched at once: what a browser opens per host.</summary>
-    public const int DefaultThrottleLimit = 8;
+    internal const int DefaultThrottleLimit = 8;
 
     private readonly Queue<Task<Outcome>> _window = new();
 
@@ -78,7 +79,9 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
                 ThrowTerminatingError(ToErrorRecord(e, token));
             }
             while (_window.Count >= ThrottleLimit) EmitHead();
-            _window.Enqueue(FetchAsync(session, token, Log, Cancellation));
+            ReadThroughCache readThrough = ReadThrough;
+            IClientLog log = Log;
+            _window.Enqueue(Task.Run(() => FetchAsync(session, readThrough, token, log, Cancellation)));
             while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
             Flush();
         }
@@ -102,45 +105,27 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             return;
         }
         SiperbProvisioning provisioning = outcome.Provisioning!;
-        WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings,
-            key => SiperbProvisioning.IsKnownSetting(key)));
+        WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings, SiperbProvisioning.KnownSettings));
     }
 
-    private async Task<Outcome> FetchAsync(SiperbSession session, string token, IClientLog log, CancellationToken cancellationToken)
+    private async Task<Outcome> FetchAsync(SiperbSession session, ReadThroughCache readThrough, string token, IClientLog log,
+        CancellationToken cancellationToken)
     {
         ApiSession api = session.Api;
-        SiperbCache? cache = Cache;
-        string? cacheKey = cache is null ? null : SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
-        CacheEntry? cached = null;
-        DeviceData? cachedDevice = null;
-        if (cache is not null)
-        {
-            cached = await Task.Run(() => cache.Read(cacheKey!, SiperbCache.ProvisioningKind, log), cancellationToken).ConfigureAwait(false);
-            cachedDevice = cached is null ? null : UsableCachedDevice(cached, token, log);
-            if (cachedDevice is null) cached = null;
-            if (cached is not null && IsFresh(cached))
-            {
-                log.Verbose($"The provisioning of '{token}' comes from the cache ({FormatAge(cached.AgeAt(DateTimeOffset.UtcNow))} old).");
-                return Build(api, token, cachedDevice!);
-            }
-        }
+        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
         try
         {
-            DeviceData device = await api.CallAsync(
-                sessionToken => api.Client.GetDeviceAsync(api.UserId, token, sessionToken, includeProvisioning: true, log, cancellationToken,
-                    keepRawJson: cache is not null),
-                log, cancellationToken).ConfigureAwait(false);
-            Outcome outcome = Build(api, token, device);
-            if (cache is not null && outcome.Provisioning is not null && device.RawJson is not null)
-            {
-                cache.Write(cacheKey!, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken);
-            }
-            return outcome;
-        }
-        catch (SiperbApiException e) when (cached is not null && AllowsStaleAnswer(e))
-        {
-            log.Warning(StaleWarning($"the provisioning of '{token}'", cached, e));
-            return Build(api, token, cachedDevice!);
+            ReadThroughResult<DeviceData> result = await readThrough.GetAsync(cacheKey, SiperbCache.ProvisioningKind, api.UserId,
+                $"the provisioning of '{token}'", payload => UsableCachedDevice(payload, token, log),
+                async ct =>
+                {
+                    DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: readThrough.IsEnabled)
+                        .ConfigureAwait(false);
+                    // Only provisioning that is served is stored.
+                    return new Fetched<DeviceData>(device, IsProvisioned(device) ? device.RawJson : null);
+                },
+                staleAllowed: null, log, cancellationToken).ConfigureAwait(false);
+            return Build(api, token, result.Value);
         }
         catch (SiperbApiException e)
         {
@@ -148,13 +133,16 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
         }
     }
 
+    private static bool IsProvisioned(DeviceData device) =>
+        string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase) && device.Settings is not null;
+
     /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>
-    private static DeviceData? UsableCachedDevice(CacheEntry entry, string token, IClientLog log)
+    private static DeviceData? UsableCachedDevice(string payload, string token, IClientLog log)
     {
         DeviceData device;
         try
         {
-            device = DeviceData.Parse(entry.Payload);
+            device = DeviceData.Parse(payload);
         }
         catch (System.Text.Json.JsonException)
         {
