@@ -29,6 +29,16 @@ public sealed class SessionServiceTests : IDisposable
     private string? CachedToken(string pat) =>
         OpenCache().ReadFreshSession(ApiSession.HashAccessToken(TestApi.BaseUri, pat), NullClientLog.Instance)?.SessionToken;
 
+    private Task<ApiSession> LogIn(SiperbClient client, string pat, bool force = false, bool useDiskCache = true, IClientLog? log = null) =>
+        _service.LogInAsync(client, pat, useDiskCache, force, log ?? NullClientLog.Instance, CancellationToken.None);
+
+    /// <summary>Leaves <paramref name="session"/> in the cache for <paramref name="pat"/>, as an earlier process would.</summary>
+    private async Task SeedCache(string pat, string session)
+    {
+        using SiperbClient earlier = TestApi.Client(LoginsIssuing(session));
+        await LogIn(earlier, pat);
+    }
+
     private static ScriptedHandler LoginsIssuing(params string[] sessionTokens)
     {
         var handler = new ScriptedHandler();
@@ -43,7 +53,7 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(session);
         using SiperbClient client = TestApi.Client(handler);
 
-        ApiSession api = await _service.LogInAsync(client, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
+        ApiSession api = await LogIn(client, pat);
 
         Assert.Equal(session, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -54,15 +64,12 @@ public sealed class SessionServiceTests : IDisposable
     public async Task A_cached_session_is_reused_by_a_new_client_without_a_login()
     {
         string pat = TestApi.Secret("pat"), session = TestApi.Secret("sess");
-        using (SiperbClient first = TestApi.Client(LoginsIssuing(session)))
-        {
-            await _service.LogInAsync(first, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
-        }
+        await SeedCache(pat, session);
         var handler = new ScriptedHandler(); // any request fails the test
         using SiperbClient second = TestApi.Client(handler);
         var log = new RecordingLog();
 
-        ApiSession api = await _service.LogInAsync(second, pat, useDiskCache: true, force: false, log, CancellationToken.None);
+        ApiSession api = await LogIn(second, pat, log: log);
 
         Assert.Equal(session, api.SessionToken);
         Assert.True(api.CanRenew);
@@ -74,14 +81,11 @@ public sealed class SessionServiceTests : IDisposable
     public async Task Another_token_does_not_get_the_cached_session()
     {
         string pat = TestApi.Secret("pat"), other = TestApi.Secret("pat"), session = TestApi.Secret("sess"), otherSession = TestApi.Secret("sess");
-        using (SiperbClient first = TestApi.Client(LoginsIssuing(session)))
-        {
-            await _service.LogInAsync(first, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
-        }
+        await SeedCache(pat, session);
         var handler = LoginsIssuing(otherSession);
         using SiperbClient second = TestApi.Client(handler);
 
-        ApiSession api = await _service.LogInAsync(second, other, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
+        ApiSession api = await LogIn(second, other);
 
         Assert.Equal(otherSession, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -111,7 +115,7 @@ public sealed class SessionServiceTests : IDisposable
             Task<ApiSession>[] tasks = clients.Select(client => Task.Run(() =>
             {
                 start.Wait();
-                return _service.LogInAsync(client, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
+                return LogIn(client, pat);
             })).ToArray();
             start.Set();
             ApiSession[] sessions = await Task.WhenAll(tasks);
@@ -129,14 +133,11 @@ public sealed class SessionServiceTests : IDisposable
     public async Task Force_logs_in_again_and_replaces_the_cached_session()
     {
         string pat = TestApi.Secret("pat"), old = TestApi.Secret("sess"), fresh = TestApi.Secret("sess");
-        using (SiperbClient first = TestApi.Client(LoginsIssuing(old)))
-        {
-            await _service.LogInAsync(first, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
-        }
+        await SeedCache(pat, old);
         var handler = LoginsIssuing(fresh);
         using SiperbClient second = TestApi.Client(handler);
 
-        ApiSession api = await _service.LogInAsync(second, pat, useDiskCache: true, force: true, NullClientLog.Instance, CancellationToken.None);
+        ApiSession api = await LogIn(second, pat, force: true);
 
         Assert.Equal(fresh, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -150,8 +151,8 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(session, TestApi.Secret("sess"));
         using SiperbClient client = TestApi.Client(handler);
 
-        await _service.LogInAsync(client, pat, useDiskCache: false, force: false, NullClientLog.Instance, CancellationToken.None);
-        await _service.LogInAsync(client, pat, useDiskCache: false, force: false, NullClientLog.Instance, CancellationToken.None);
+        await LogIn(client, pat, useDiskCache: false);
+        await LogIn(client, pat, useDiskCache: false);
 
         Assert.Equal(2, Logins(handler));
         Assert.Null(CachedToken(pat));
@@ -166,7 +167,7 @@ public sealed class SessionServiceTests : IDisposable
             .ThenJson(HttpStatusCode.OK, Responses.Login(TestApi.UserId, renewed))
             .ThenJson(HttpStatusCode.OK, Responses.Devices("tok-1"));
         using SiperbClient client = TestApi.Client(handler);
-        ApiSession api = await _service.LogInAsync(client, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
+        ApiSession api = await LogIn(client, pat);
 
         int count = await api.ListDevicesAsync(_ => { }, NullClientLog.Instance, CancellationToken.None);
 
@@ -181,7 +182,7 @@ public sealed class SessionServiceTests : IDisposable
         string pat = TestApi.Secret("pat"), old = TestApi.Secret("sess");
         var handler = LoginsIssuing(old).ThenStatus(401).ThenStatus(401);
         using SiperbClient client = TestApi.Client(handler);
-        ApiSession api = await _service.LogInAsync(client, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
+        ApiSession api = await LogIn(client, pat);
         Assert.Equal(old, CachedToken(pat));
 
         var e = await Assert.ThrowsAsync<SiperbApiException>(() => api.ListDevicesAsync(_ => { }, NullClientLog.Instance, CancellationToken.None));
