@@ -22,7 +22,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <summary>The default number of devices fetched at once: what a browser opens per host.</summary>
     internal const int DefaultThrottleLimit = 8;
 
-    private readonly Queue<Task<Outcome>> _window = new();
+    private readonly Queue<Task<ProvisioningOutcome>> _window = new();
 
     /// <summary>The device tokens (from the pipeline by value, or by property name from Get-SiperbDevice).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -97,7 +97,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
 
     private void EmitHead()
     {
-        Outcome outcome = Await(_window.Peek());
+        ProvisioningOutcome outcome = Await(_window.Peek());
         _window.Dequeue();
         if (outcome.Error is not null)
         {
@@ -108,7 +108,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
         WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings, SiperbProvisioning.KnownSettings));
     }
 
-    private async Task<Outcome> FetchAsync(SiperbSession session, ReadThroughCache readThrough, string token, IClientLog log,
+    private async Task<ProvisioningOutcome> FetchAsync(SiperbSession session, ReadThroughCache readThrough, string token, IClientLog log,
         CancellationToken cancellationToken)
     {
         ApiSession api = session.Api;
@@ -122,19 +122,16 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
                     DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: readThrough.IsEnabled)
                         .ConfigureAwait(false);
                     // Only provisioning that is served is stored.
-                    return new Fetched<DeviceData>(device, IsProvisioned(device) ? device.RawJson : null);
+                    return new Fetched<DeviceData>(device, ProvisioningOutcome.IsProvisioned(device) ? device.RawJson : null);
                 },
                 staleAllowed: null, log, cancellationToken).ConfigureAwait(false);
-            return Build(api, token, result.Value);
+            return ProvisioningOutcome.Build(api, token, result.Value, AsPlainText.IsPresent);
         }
         catch (SiperbApiException e)
         {
-            return Outcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
+            return ProvisioningOutcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
         }
     }
-
-    private static bool IsProvisioned(DeviceData device) =>
-        string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase) && device.Settings is not null;
 
     /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>
     private static DeviceData? UsableCachedDevice(string payload, string token, IClientLog log)
@@ -155,37 +152,5 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             return null;
         }
         return device;
-    }
-
-    private Outcome Build(ApiSession api, string token, DeviceData device)
-    {
-        if (!string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase))
-        {
-            return Outcome.Fail(new ErrorRecord(
-                new InvalidOperationException($"The device '{token}' is of platform '{device.Platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
-                ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
-        }
-        if (device.Settings is null)
-        {
-            return Outcome.Fail(new ErrorRecord(
-                new InvalidOperationException($"The service sent the device '{token}' without its provisioning (Settings_json). Check -ApiBaseUri points at the Siperb API."),
-                ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token));
-        }
-        return new Outcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, AsPlainText.IsPresent), null);
-    }
-
-    private sealed class Outcome
-    {
-        public Outcome(SiperbProvisioning? provisioning, ErrorRecord? error)
-        {
-            Provisioning = provisioning;
-            Error = error;
-        }
-
-        public static Outcome Fail(ErrorRecord error) => new(null, error);
-
-        public SiperbProvisioning? Provisioning { get; }
-
-        public ErrorRecord? Error { get; }
     }
 }
