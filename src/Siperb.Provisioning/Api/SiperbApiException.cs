@@ -53,9 +53,5 @@ internal sealed class ScrubbedInnerException : Exception
         : base(original.GetType().FullName + ": " + SecretScrubber.Scrub(original.Message),
             original.InnerException is null ? null : new ScrubbedInnerException(original.InnerException))
     {
-        OriginalTypeName = original.GetType().FullName ?? original.GetType().Name;
     }
-
-    /// <summary>The full name of the exception type this stands for.</summary>
-    public string OriginalTypeName { get; }
 }
