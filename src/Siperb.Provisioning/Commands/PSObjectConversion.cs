@@ -1,4 +1,4 @@
-using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using Siperb.Provisioning.Api;
 
@@ -7,13 +7,14 @@ namespace Siperb.Provisioning.Commands;
 /// <summary>Turns the core's JSON fields into PowerShell objects (as ConvertFrom-Json would).</summary>
 internal static class PSObjectConversion
 {
-    /// <summary>Wraps <paramref name="baseObject"/> and adds each field not in <paramref name="skip"/> as a note property.</summary>
-    public static PSObject WithNoteProperties(object baseObject, JsonFields fields, Func<string, bool> skip)
+    /// <summary>Wraps <paramref name="baseObject"/> and adds each field its typed properties do not show (<paramref name="known"/>) as a note property.</summary>
+    public static PSObject WithNoteProperties(object baseObject, JsonFields fields, KnownFieldSet known)
     {
         var result = new PSObject(baseObject);
+        HashSet<string> shown = known.KeysReadFrom(fields);
         foreach (var field in fields)
         {
-            if (skip(field.Key)) continue;
+            if (shown.Contains(field.Key)) continue;
             string name = field.Key;
             if (result.Properties[name] is not null) name = "Api" + name; // never hide a typed property
             if (result.Properties[name] is not null) continue;
