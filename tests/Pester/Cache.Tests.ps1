@@ -61,7 +61,7 @@ Describe 'Sessions cached on disk (-Scope CurrentUser)' {
         $secrets = @(Get-SiperbEmulatorSecret -Emulator $Emulator)
         foreach ($file in Get-ChildItem -LiteralPath $CacheDir -Recurse -Force) {
             $file.Name | Should -Match '^([0-9a-f]{64}\.entry|cache\.lock)$'
-            foreach ($secret in $secrets) { $file.Name | Should -Not -BeLike "*$secret*" }
+            Assert-NoSecret -Text $file.Name -Secret $secrets -What 'a cache file name'
             if (-not $file.PSIsContainer) {
                 $bytes = [IO.File]::ReadAllText($file.FullName)
                 $bytes.Contains($Anna.Pat) | Should -BeFalse -Because 'the PAT is never written to disk'

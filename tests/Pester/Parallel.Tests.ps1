@@ -157,6 +157,23 @@ Describe 'Large device lists' {
         $last.UserId | Should -Be $Big.UserId
     }
 
+    It 'stops reading when the pipeline downstream has enough (Select-Object -First 1): the emulator sees the answer end at once' {
+        # 100,000 devices are far more than the socket buffers and the cmdlet's bounded queue hold: a
+        # reader that is not cancelled when Select-Object stops the pipeline waits forever for queue
+        # room, and the emulator's answer never ends. A cancelled one closes the connection.
+        $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Big.Pat) -ApiBaseUri $BaseUri -Scope Process -Force
+        Clear-SiperbEmulatorRequest -Emulator $Emulator
+        $first = Get-SiperbDevice | Select-Object -First 1
+        $first.DeviceToken | Should -Match '^gen-\d+$'
+        $first.UserId | Should -Be $Big.UserId
+        $deadline = [datetime]::UtcNow.AddSeconds(15)
+        while (@(Get-ListCall | Where-Object { $null -eq $_.CompletedUtc }).Count -gt 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $list = @(Get-ListCall)
+        $list.Count | Should -Be 1
+        $list[0].CompletedUtc | Should -Not -BeNullOrEmpty -Because 'the client must close the answer it stopped reading'
+        ([datetime]$list[0].CompletedUtc - [datetime]$list[0].TimeUtc).TotalSeconds | Should -BeLessThan 15
+    }
+
     It 'emits the first device before the list has arrived (parse as it streams)' {
         $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Thousand.Pat) -ApiBaseUri $BaseUri -Scope Process -Force
         # 1 ms per byte: the whole list (~180 KB) would take minutes; its first device a fraction of a second
