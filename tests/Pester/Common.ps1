@@ -58,6 +58,9 @@ function Get-FirstErrorId($ErrorRecords) {
     @($ErrorRecords)[0].FullyQualifiedErrorId
 }
 
+# Invoke-CtrlC (the one Ctrl+C harness) and Wait-Condition.
+. (Join-Path $PSScriptRoot 'CtrlC.ps1')
+
 # The command line of this very PowerShell, to start child processes (a new process = a new runbook run).
 . (Join-Path $PSScriptRoot '../ChildPwsh.ps1')
 $script:PwshCommand = Get-PwshCommand

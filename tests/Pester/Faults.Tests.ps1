@@ -176,28 +176,16 @@ Describe 'Time bounds' {
 
     It 'returns within about a second when Ctrl+C comes during a 10-second backoff' {
         Add-SiperbEmulatorFault -Emulator $Emulator -Route Device -Fault @{ Status = 503; Headers = @{ 'Retry-After' = '10' } } | Out-Null
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript({
-                param($module, $pat, $base)
-                Import-Module $module
-                $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $pat -AsPlainText -Force) -ApiBaseUri $base -Scope Process -TimeoutSec 30
-            }).AddArgument($env:SIPERB_TEST_MODULE_PATH).AddArgument($Anna.Pat).AddArgument($BaseUri)
-            $null = $ps.Invoke()
-            $ps.Commands.Clear()
-            $null = $ps.AddScript('Get-SiperbProvisioning script-proxy')
-            $async = $ps.BeginInvoke()
-            $deadline = [datetime]::UtcNow.AddSeconds(10)
-            while (@(Get-DeviceCall | Where-Object Status -EQ 503).Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            Start-Sleep -Milliseconds 500   # now inside the 10-second wait
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.Elapsed.TotalSeconds | Should -BeLessThan 1.5
-            $async.IsCompleted | Should -BeTrue
-            @(Get-DeviceCall).Count | Should -Be 1
-        } finally {
-            $ps.Dispose()
+        # The signal: the command's own verbose line saying it now waits before attempt 2.
+        $r = Invoke-CtrlC -Command 'Get-SiperbProvisioning script-proxy -Verbose' -SessionParameter @{ TimeoutSec = 30 } -Until {
+            $verbose = $args[0].Streams.Verbose
+            for ($i = 0; $i -lt $verbose.Count; $i++) { if ($verbose[$i].Message -match ': retrying in \d+ ms') { return $true } }
+            $false
         }
+        $r.Reached | Should -BeTrue -Because 'Ctrl+C must come inside the 10-second wait'
+        $r.StopSeconds | Should -BeLessThan 1.5
+        $r.Completed | Should -BeTrue
+        @(Get-DeviceCall).Count | Should -Be 1
     }
 }
 
