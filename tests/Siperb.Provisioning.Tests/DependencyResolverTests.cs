@@ -254,4 +254,19 @@ public class DependencyResolverTests
         Assert.Contains("System.Text.Json", closure); // not an empty set compared with another
         Assert.Equal(closure, new SortedSet<string>(DependencyResolver.AllowedAssemblies, StringComparer.OrdinalIgnoreCase));
     }
+
+    [Fact]
+    public void The_allow_list_is_the_data_file_build_ps1_reads_embedded_as_is()
+    {
+        string file = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(ProjectAssetsPath()))!, "Dependencies.txt");
+        IReadOnlyList<string> fromFile = DependencyResolver.ParseAllowList(File.ReadAllText(file));
+        Assert.Contains("System.Text.Json", fromFile);
+        Assert.Equal(fromFile, DependencyResolver.AllowedAssemblies);
+    }
+
+    [Fact]
+    public void Allow_list_text_skips_comments_and_blank_lines_and_trims()
+    {
+        Assert.Equal(new[] { "A.B", "C" }, DependencyResolver.ParseAllowList("# header\r\n\r\n  A.B  \r\n#C.D\nC\n"));
+    }
 }
