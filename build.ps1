@@ -58,7 +58,7 @@ $PesterVersion = '5.7.1'
 $script:ModuleBuilt = $false
 
 # The same PowerShell that runs this script, started as a child process.
-. (Join-Path $Root 'tests/ChildPwsh.ps1')
+. (Join-Path $Root '.config/build/ChildPwsh.ps1')
 $PwshCommand = Get-PwshCommand
 
 function Invoke-Native {

@@ -62,7 +62,7 @@ function Get-FirstErrorId($ErrorRecords) {
 . (Join-Path $PSScriptRoot 'CtrlC.ps1')
 
 # The command line of this very PowerShell, to start child processes (a new process = a new runbook run).
-. (Join-Path $PSScriptRoot '../ChildPwsh.ps1')
+. (Join-Path $PSScriptRoot '../../.config/build/ChildPwsh.ps1')
 $script:PwshCommand = Get-PwshCommand
 
 # Starts a child pwsh that imports the module and runs $Script; the child inherits this process's
