@@ -39,6 +39,7 @@ Describe 'Manifest' {
     }
 
     It 'exports exactly the cmdlets the module has, each with a page' {
+        $Data.CmdletsToExport.Count | Should -BeGreaterThan 0 -Because 'two empty lists would compare equal'
         @($Data.CmdletsToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning).Name | Sort-Object)
         foreach ($name in $Data.CmdletsToExport) { Join-Path $Root "docs/$name.md" | Should -Exist }
     }
