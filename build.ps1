@@ -7,7 +7,7 @@
     Tasks (several may be given; they run in the order given):
       Build    compiles the module and lays it out in out/Siperb.Provisioning (manifest, assembly,
                format file, help from Docs, and Dependencies/ for Windows PowerShell 5.1: the
-               System.Text.Json closure, checked against the resolver's allow-list).
+               System.Text.Json closure, checked against the allow-list src/Siperb.Provisioning/Dependencies.txt).
       Docs     writes en-US/Siperb.Provisioning.dll-Help.xml (MAML) and
                en-US/about_Siperb.Provisioning.help.txt from docs/*.md into the module folder:
                PlatyPS's New-ExternalHelp when platyPS is installed, else .config/build/ConvertTo-MamlHelp.ps1.

@@ -117,7 +117,12 @@ Describe 'Sessions cached on disk (-Scope CurrentUser)' {
     It 'logs in once for 20 processes starting at once on a cold cache, and leaves a cache that parses' {
         $script = "`$s = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'; @(Get-SiperbDevice -EnableCache).Count"
         $children = foreach ($i in 1..20) { Start-TestChildPwsh -Script $script }
-        $results = foreach ($child in $children) { Wait-TestChildPwsh $child -TimeoutSeconds 240 }
+        try {
+            $results = foreach ($child in $children) { Wait-TestChildPwsh $child -TimeoutSeconds 240 }
+        } finally {
+            # A child that timed out must not leave the other 19 running into the next tests' request counts.
+            foreach ($child in $children) { if (-not $child.Process.HasExited) { $child.Process.Kill($true) } }
+        }
         foreach ($result in $results) {
             $result.ExitCode | Should -Be 0 -Because $result.Errors
             $result.Output.Trim() | Should -Be $ScriptTokensOfAnna.Count
