@@ -6,7 +6,10 @@
 // Prints one JSON line {"client","registered","status","reason","unregistered"} on stdout and exits
 // (0 when registered, 1 otherwise). TLS trust: NODE_EXTRA_CA_CERTS, set by the caller at start.
 //
-// usage: node register-jssip.js <config.json> [--timeout-ms 10000]
+// With --keep-binding it exits once registered WITHOUT unregistering (a "live phone" whose binding
+// stays at the registrar until it expires).
+//
+// usage: node register-jssip.js <config.json> [--timeout-ms 10000] [--keep-binding]
 'use strict';
 
 // Node 20 has no global WebSocket: JsSIP's WebSocketInterface needs one.
@@ -16,7 +19,7 @@ globalThis.WebSocket = WebSocket;
 const fs = require('fs');
 const JsSIP = require('jssip');
 
-const { configPath, timeoutMs } = parseArguments(process.argv.slice(2));
+const { configPath, timeoutMs, keepBinding } = parseArguments(process.argv.slice(2));
 const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
 
 let finished = false;
@@ -41,6 +44,11 @@ ua.on('registered', (e) => {
   result.registered = true;
   result.status = e.response ? e.response.status_code : 200;
   result.reason = e.response ? e.response.reason_phrase : null;
+  if (keepBinding) {
+    // No ua.stop(): it would unregister. The socket goes with the process.
+    finish(0);
+    return;
+  }
   // Take the binding away again (REGISTER with Expires: 0), then stop.
   ua.on('unregistered', () => {
     result.unregistered = true;
@@ -70,13 +78,15 @@ ua.start();
 function parseArguments(args) {
   let path = null;
   let timeout = 10000;
+  let keep = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--timeout-ms') timeout = Number(args[++i]);
+    else if (args[i] === '--keep-binding') keep = true;
     else path = args[i];
   }
   if (!path) {
-    process.stderr.write('usage: node register-jssip.js <config.json> [--timeout-ms N]\n');
+    process.stderr.write('usage: node register-jssip.js <config.json> [--timeout-ms N] [--keep-binding]\n');
     process.exit(2);
   }
-  return { configPath: path, timeoutMs: timeout };
+  return { configPath: path, timeoutMs: timeout, keepBinding: keep };
 }
