@@ -82,11 +82,12 @@ internal sealed class RegistrationProbe
         limit.CancelAfter(timeout);
         var connection = new Connection();
         var tls = new TlsVerdict();
+        Stopwatch stage = new();
         try
         {
             using (limit.Token.Register(connection.Dispose))
             {
-                await RunStagesAsync(account, mode, result, connection, tls, limit.Token).ConfigureAwait(false);
+                await RunStagesAsync(account, mode, result, connection, tls, stage, limit.Token).ConfigureAwait(false);
             }
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -112,6 +113,7 @@ internal sealed class RegistrationProbe
         finally
         {
             connection.Dispose();
+            if (!result.Succeeded) RecordFailedStage(result, stage);
             result.TotalMs = Milliseconds(total);
         }
         _log.Verbose(SecretScrubber.Scrub($"Probe of '{account.DeviceToken}' ({account.WebSocketUri}): "
@@ -123,14 +125,14 @@ internal sealed class RegistrationProbe
     }
 
     private async Task RunStagesAsync(SipAccount account, SiperbRegistrationMode mode, SiperbRegistrationResult result,
-        Connection connection, TlsVerdict tls, CancellationToken token)
+        Connection connection, TlsVerdict tls, Stopwatch stage, CancellationToken token)
     {
         Uri uri = account.WebSocketUri!;
         string host = uri.DnsSafeHost;
         bool secure = string.Equals(uri.Scheme, "wss", StringComparison.OrdinalIgnoreCase);
 
         result.Stage = SiperbRegistrationStage.Dns;
-        Stopwatch stage = Stopwatch.StartNew();
+        stage.Restart();
         IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
             ? new[] { literal }
             : await WithCancellation(Dns.GetHostAddressesAsync(host), token).ConfigureAwait(false);
@@ -191,6 +193,21 @@ internal sealed class RegistrationProbe
             }
         }
         await webSocket.CloseAsync(TimeSpan.FromMilliseconds(500), token).ConfigureAwait(false);
+    }
+
+    /// <summary>The stage that failed ran too: its time until the failure is kept (how long a connect took to time out).</summary>
+    private static void RecordFailedStage(SiperbRegistrationResult result, Stopwatch stage)
+    {
+        if (!stage.IsRunning && stage.ElapsedTicks == 0) return;
+        double elapsed = Milliseconds(stage);
+        switch (result.Stage)
+        {
+            case SiperbRegistrationStage.Dns: result.DnsMs ??= elapsed; break;
+            case SiperbRegistrationStage.Connect: result.ConnectMs ??= elapsed; break;
+            case SiperbRegistrationStage.Tls: result.TlsMs ??= elapsed; break;
+            case SiperbRegistrationStage.WebSocket: result.WebSocketMs ??= elapsed; break;
+            case SiperbRegistrationStage.Sip: result.SipMs ??= elapsed; break;
+        }
     }
 
     private static void Finish(SiperbRegistrationResult result, SipMessage answer, bool succeeded)
