@@ -46,9 +46,9 @@ Describe 'SIP registration against Kamailio over WSS' -Skip:([bool]$SipSkipReaso
         # Kamailio instance (challenging with MD5 / SHA-256); Port picks its listener (or the closed
         # port, or the silent server). WrongPassword: the registrar knows the user with another
         # password; NotAUser: the registrar does not know the user; NoServer: no SipWssServer at all.
-        $specs = [System.Collections.Generic.List[hashtable]]::new()
+        $specList = [System.Collections.Generic.List[hashtable]]::new()
         $add = { param($Token, $User, $Domain, $Mode, $Server = 'md5', $Port = 'Wss', $Path = 'ws', $Host_ = '127.0.0.1', [switch] $Jwt, [switch] $WrongPassword, [switch] $NotAUser, [switch] $NoServer)
-            $specs.Add(@{ Token = $Token; User = $User; Domain = $Domain; Mode = $Mode; Server = $Server; Port = $Port; Path = $Path; Host = $Host_
+            $specList.Add(@{ Token = $Token; User = $User; Domain = $Domain; Mode = $Mode; Server = $Server; Port = $Port; Path = $Path; Host = $Host_
                     Jwt = [bool]$Jwt; WrongPassword = [bool]$WrongPassword; NotAUser = [bool]$NotAUser; NoServer = [bool]$NoServer
                     Password = New-Sentinel 'SIPPW'; JwtValue = if ($Jwt) { New-TestJwt } else { $null } })
         }
@@ -81,7 +81,7 @@ Describe 'SIP registration against Kamailio over WSS' -Skip:([bool]$SipSkipReaso
             $mode = if ($domain -eq 'proxy.test') { 'Proxy' } else { 'WebSocket' }
             & $add ('par-{0:d2}' -f $i) ([string](4000 + $i)) $domain $mode -Server $server
         }
-        $registrarUsers = foreach ($spec in $specs) {
+        $registrarUsers = foreach ($spec in $specList) {
             if ($spec.NotAUser) { continue }
             $password = if ($spec.WrongPassword) { New-Sentinel 'SIPPW' } else { $spec.Password }
             @{ Username = $spec.User; Domain = $spec.Domain; Password = $password }
@@ -99,7 +99,7 @@ Describe 'SIP registration against Kamailio over WSS' -Skip:([bool]$SipSkipReaso
                 'TlsStall' { $StallListener.LocalEndpoint.Port }
             }
         }
-        $devices = foreach ($spec in $specs) {
+        $devices = foreach ($spec in $specList) {
             $settings = [ordered]@{ SipUsername = $spec.User; SipPassword = $spec.Password; SipDomain = $spec.Domain }
             if (-not $spec.NoServer) { $settings.SipWssServer = $spec.Host; $settings.SipWebsocketPort = & $portOf $spec; $settings.SipServerPath = $spec.Path }
             $settings.SipContact = "live-$($spec.Token)"
@@ -109,8 +109,8 @@ Describe 'SIP registration against Kamailio over WSS' -Skip:([bool]$SipSkipReaso
             @{ DeviceToken = $spec.Token; Description = "SIP test $($spec.Token)"; Platform = 'script'; Settings_json = $settings }
         }
         $script:Specs = @{}
-        foreach ($spec in $specs) { $Specs[$spec.Token] = $spec }
-        $script:ParallelTokens = @($specs | Where-Object { $_.Token -like 'par-*' } | ForEach-Object Token)
+        foreach ($spec in $specList) { $Specs[$spec.Token] = $spec }
+        $script:ParallelTokens = @($specList | Where-Object { $_.Token -like 'par-*' } | ForEach-Object Token)
         $script:SipUser = New-SiperbEmulatorSipUser -Emulator $Emulator -Device @($devices)
         $script:Session = Connect-TestUser -User $SipUser -Force
         $script:SessionToken = ConvertFrom-SecureString -SecureString $Session.SessionToken -AsPlainText
@@ -160,24 +160,30 @@ $null = Get-SiperbSession -Scope Process
             }
         }
         $script:ClientLog = @(Get-SipRegistrarLog -Registrar $Registrar -Since $ClientMark)
+        Write-Host "   SIP world ready and 8 JsSIP/SIP.js runs done: $([int]$SuiteWatch.Elapsed.TotalSeconds) s"
         $script:LivePhone = Invoke-SipClient -Client JsSIP -ConfigPath $Exported['live-phone/JsSIP'] -CaPath $Ca.CaPath -KeepBinding
         $script:LiveContactsBefore = @(Get-SipRegistrarContact -Registrar $Registrar)
 
         # One child: every kind of device at -Verbose -Debug (streams, transcript, $Error kept as
         # text), then the silent registrar alone, Connect mode, -Quiet, -AsPlainText, 20 in parallel.
-        $script:SingleTokens = @($specs | Where-Object { $_.Token -notlike 'par-*' -and -not $_.NoServer } | ForEach-Object Token)
+        $script:SingleTokens = @($specList | Where-Object { $_.Token -notlike 'par-*' -and -not $_.NoServer } | ForEach-Object Token)
         # A shuffled order, to see that the output keeps the input order.
         $script:ParallelInput = @($ParallelTokens | Sort-Object { (Get-Sha256Hex $_).Substring(0, 6) })
         $script:MainMark = Get-SipRegistrarLogPosition -Registrar $Registrar
-        $null = Invoke-SipChild -Name 'main' -Parameters @{ Single = $SingleTokens; Parallel = $ParallelInput; Silent = 'silent' } -Script @'
+        $script:MainChild = Invoke-SipChild -Name 'main' -Parameters @{ Single = $SingleTokens; Parallel = $ParallelInput; Silent = 'silent' } -Script @'
 $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $InformationPreference = 'Continue'; $WarningPreference = 'Continue'
 $Error.Clear()
 $transcript = Join-Path $Out 'transcript.txt'
 Start-Transcript -Path $transcript -Force | Out-Null
 $watch = [Diagnostics.Stopwatch]::StartNew()
-$records = @(Get-SiperbDevice -Verbose -Debug | Get-SiperbProvisioning -Verbose -Debug |
-    Where-Object { $P.Single -contains $_.DeviceToken } | Test-SiperbRegistration -TimeoutSec 5 -Verbose -Debug *>&1)
+$records = @(& {
+    Get-SiperbDevice -Verbose -Debug | Get-SiperbProvisioning -Verbose -Debug |
+        Where-Object { $P.Single -contains $_.DeviceToken } | Test-SiperbRegistration -TimeoutSec 5 -Verbose -Debug
+} *>&1)
 $mainMs = $watch.Elapsed.TotalMilliseconds
+# Uncaptured, so verbose and debug go to the host, that is to the transcript and to this child's output.
+'proxy-jwt', 'wrong-password', 'ws-sha256' | Get-SiperbProvisioning -Verbose -Debug | Test-SiperbRegistration -TimeoutSec 5 -Verbose -Debug |
+    Format-List * | Out-Host
 Stop-Transcript | Out-Null
 $VerbosePreference = 'SilentlyContinue'; $DebugPreference = 'SilentlyContinue'; $InformationPreference = 'SilentlyContinue'
 $results = @($records | Where-Object { $_ -is [Siperb.Provisioning.SiperbRegistrationResult] })
@@ -192,9 +198,9 @@ $results | Export-Clixml -LiteralPath (Join-Path $Out 'results.clixml') -Depth 4
 Save-Json 'main' @{ Results = $results; Ms = $mainMs; Kinds = @($records | ForEach-Object { $_.GetType().Name } | Sort-Object -Unique) }
 
 $provisioning = @{}
-foreach ($p in @(Get-SiperbDevice | Get-SiperbProvisioning)) { $provisioning[$p.DeviceToken] = $p }
+foreach ($item in @(Get-SiperbDevice | Get-SiperbProvisioning)) { $provisioning[$item.DeviceToken] = $item }
 $plain = @{}
-foreach ($p in @('ws-md5', 'proxy-jwt', 'proxy-sha256-jwt' | Get-SiperbProvisioning -AsPlainText)) { $plain[$p.DeviceToken] = $p }
+foreach ($item in @('ws-md5', 'proxy-jwt', 'proxy-sha256-jwt' | Get-SiperbProvisioning -AsPlainText)) { $plain[$item.DeviceToken] = $item }
 
 $watch.Restart()
 $silent = $provisioning[$P.Silent] | Test-SiperbRegistration -TimeoutSec 3
@@ -214,6 +220,7 @@ $e = $null
 $output = @('no-server', 'ws-md5', 'no-server-proxy' | ForEach-Object { $provisioning[$_] } | Test-SiperbRegistration -TimeoutSec 5 -ErrorAction SilentlyContinue -ErrorVariable e)
 Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{ Id = $_.FullyQualifiedErrorId; Category = "$($_.CategoryInfo.Category)"; Target = "$($_.TargetObject)" } }) }
 '@
+        $script:MainHostText = $MainChild.Output + $MainChild.Errors
         $script:MainLog = @(Get-SipRegistrarLog -Registrar $Registrar -Since $MainMark)
         $script:ContactsAfter = @(Get-SipRegistrarContact -Registrar $Registrar)
         $script:Main = Read-ChildJson 'main'
@@ -277,22 +284,30 @@ Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{
         ) {
             $spec = $Specs[$Token]
             $requests = Get-Register $MainLog $spec.User $spec.Domain
-            $requests.Count | Should -BeGreaterOrEqual 3 -Because 'REGISTER, REGISTER with credentials, REGISTER with Expires: 0'
             @($requests.Instance | Sort-Object -Unique) | Should -Be $Instance
-            $contacts = @($requests.Contact | Sort-Object -Unique)
-            $contacts.Count | Should -Be 1 -Because 'the same probe Contact is registered and removed'
-            $contacts[0] | Should -Match '^<sip:probe-[0-9a-f]{8}@[0-9a-f]{16}\.invalid;transport=ws>'
-            $contacts[0] | Should -Not -Match ([regex]::Escape("live-$Token"))
             $requests.Contact | Should -Not -Contain '*'
-            $digest = @($requests | Where-Object { $_.AuthSchemes -contains 'Digest' })
-            $digest.Count | Should -BeGreaterOrEqual 1
-            $digest.DigestAlgorithm | Sort-Object -Unique | Should -Be $Algorithm
+            # Several runs probed this device (the main run, -AsPlainText, -Quiet...): one Call-ID each.
+            $calls = @($requests | Group-Object CallId)
+            $calls.Count | Should -BeGreaterOrEqual 1
+            foreach ($call in $calls) {
+                $call.Count | Should -BeGreaterOrEqual 3 -Because 'REGISTER, REGISTER with credentials, REGISTER with Expires: 0'
+                $contacts = @($call.Group.Contact | Sort-Object -Unique)
+                $contacts.Count | Should -Be 1 -Because 'the same probe Contact is registered and removed'
+                $contacts[0] | Should -Match '^<sip:probe-[0-9a-f]{8}@[0-9a-f]{16}\.invalid;transport=ws>'
+                $contacts[0] | Should -Not -Match ([regex]::Escape("live-$Token"))
+                $call.Group[0].Expires | Should -BeGreaterThan 0
+                $call.Group[-1].Expires | Should -Be 0 -Because 'the probe takes its binding away'
+                $digest = @($call.Group | Where-Object { $_.AuthSchemes -contains 'Digest' })
+                $digest.Count | Should -BeGreaterOrEqual 1
+                $digest.DigestAlgorithm | Sort-Object -Unique | Should -Be $Algorithm
+                $replies = Get-Reply $MainLog $call.Group
+                $replies.Status | Should -Contain 401
+                @($replies | Where-Object Status -EQ 200).Count | Should -BeGreaterOrEqual 2 -Because 'the REGISTER and the removal were both accepted'
+            }
+            # no two runs used the same probe Contact
+            @($requests.Contact | Sort-Object -Unique).Count | Should -Be $calls.Count
             $auth = @($MainLog | Where-Object { $_.Kind -eq 'AUTH' -and $_.User -eq $spec.User -and $_.Domain -eq $spec.Domain })
-            $auth.Result | Should -Contain 'ok'
-            $requests[-1].Expires | Should -Be 0 -Because 'the probe takes its binding away'
-            $replies = Get-Reply $MainLog $requests
-            $replies.Status | Should -Contain 401
-            @($replies | Where-Object Status -EQ 200).Count | Should -BeGreaterOrEqual 2 -Because 'the REGISTER and the removal were both accepted'
+            $auth.Result | Sort-Object -Unique | Should -Be 'ok'
         }
     }
 
@@ -326,8 +341,9 @@ Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{
             @($requests | Where-Object { $_.AuthSchemes -contains 'Digest' -and $_.AuthSchemes -contains 'Bearer' }).Count | Should -BeGreaterOrEqual 1
         }
 
-        It 'a WebSocket-mode device on a customer server sends no Siperb headers (<Token>)' -TestCases @(
+        It 'a WebSocket-mode device on a customer server sends no Siperb headers and no Bearer (<Token>)' -TestCases @(
             @{ Token = 'ws-md5' }
+            @{ Token = 'ws-md5-jwt' }
             @{ Token = 'ws-sha256' }
         ) {
             $spec = $Specs[$Token]
@@ -335,6 +351,7 @@ Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{
             $requests.Count | Should -BeGreaterOrEqual 3
             $requests.SidPresent | Should -Not -Contain $true
             $requests.UidPresent | Should -Not -Contain $true
+            $requests.AuthSchemes | Should -Not -Contain 'Bearer'
         }
 
         It 'the registrar refuses a proxy-mode REGISTER without <Missing> with 403 (a JsSIP client on an edited copy of the exported file)' -TestCases @(
@@ -394,7 +411,9 @@ Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{
             @{ Token = 'wrong-path-nested'; Path = '/ws/extra' }
             @{ Token = 'wrong-path-root'; Path = '/' }
         ) {
-            @($MainLog | Where-Object { $_.Kind -eq 'HTTP' -and $_.Path -eq $Path }).Status | Should -Be 404
+            $upgrades = @($MainLog | Where-Object { $_.Kind -eq 'HTTP' -and $_.Path -eq $Path })
+            $upgrades.Count | Should -BeGreaterOrEqual 1
+            $upgrades.Status | Sort-Object -Unique | Should -Be 404
         }
 
         It 'wrong credentials were sent once and refused, never retried in a loop (<Token>)' -TestCases @(
@@ -403,9 +422,15 @@ Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{
             @{ Token = 'wrong-password-sha256' }
         ) {
             $spec = $Specs[$Token]
-            $requests = Get-Register $MainLog $spec.User $spec.Domain
-            @($requests | Where-Object { $_.AuthSchemes -contains 'Digest' }).Count | Should -Be 1
-            @($MainLog | Where-Object { $_.Kind -eq 'AUTH' -and $_.User -eq $spec.User -and $_.Domain -eq $spec.Domain }).Result | Should -Be 'wrong-password'
+            $calls = @(Get-Register $MainLog $spec.User $spec.Domain | Group-Object CallId)
+            $calls.Count | Should -BeGreaterOrEqual 1
+            foreach ($call in $calls) {
+                @($call.Group | Where-Object { $_.AuthSchemes -contains 'Digest' }).Count | Should -Be 1
+                (Get-Reply $MainLog $call.Group).Status | Should -Be @(401, 403)
+            }
+            $auth = @($MainLog | Where-Object { $_.Kind -eq 'AUTH' -and $_.User -eq $spec.User -and $_.Domain -eq $spec.Domain })
+            $auth.Count | Should -Be $calls.Count
+            $auth.Result | Sort-Object -Unique | Should -Be 'wrong-password'
         }
 
         It 'a registrar that never answers fails within -TimeoutSec and a small margin, Stage Sip' {
@@ -548,7 +573,7 @@ Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{
             ($requests | Where-Object { $_.Contact }).Contact | Should -Match "live-$Token@"
             $replies = Get-Reply $ClientLog $requests
             $replies.Status | Should -Contain 200
-            if ($spec.Jwt) {
+            if ($spec.Jwt -and $proxy) {
                 # JsSIP replaces an extra 'Authorization' header by the digest one on the retry, so the
                 # Bearer token reaches at least the first REGISTER.
                 @($requests | Where-Object { $_.AuthSchemes -contains 'Bearer' }).BearerSha256 | Should -Contain (Get-Sha256Hex $spec.JwtValue)
@@ -560,6 +585,8 @@ Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{
             @{ Token = 'ws-md5'; Format = 'JsSIP' }
             @{ Token = 'proxy-jwt'; Format = 'SipJs' }
             @{ Token = 'ws-md5'; Format = 'SipJs' }
+            @{ Token = 'ws-md5-jwt'; Format = 'JsSIP' }
+            @{ Token = 'ws-md5-jwt'; Format = 'SipJs' }
         ) {
             $spec = $Specs[$Token]
             $c = $ClientConfigs["$Token/$Format"]
@@ -583,6 +610,8 @@ Save-Json 'nottestable' @{ Output = $output; Errors = @($e | ForEach-Object { @{
                 $headers | Should -Contain "X-Siperb-Sid: $SessionToken"
                 $headers | Should -Contain "X-Siperb-Uid: $($SipUser.UserId)"
                 if ($spec.Jwt) { $headers | Should -Contain "Authorization: Bearer $($spec.JwtValue)" }
+            } elseif ($spec.Jwt) {
+                $headers | Should -Not -Contain "Authorization: Bearer $($spec.JwtValue)"
             } else {
                 $headers | Should -BeNullOrEmpty
             }
@@ -691,6 +720,7 @@ Save-Json 'ctrlc' @($report)
             $StreamText | Should -Match 'SIP/2\.0 401'
             $ErrorText.Length | Should -BeGreaterThan 0
             $TranscriptText | Should -Match 'REGISTER sip:'
+            $MainHostText | Should -Match 'REGISTER sip:'
         }
 
         It 'no sentinel secret in any <Where> of Get-SiperbDevice | Get-SiperbProvisioning | Test-SiperbRegistration -Verbose -Debug' -TestCases @(
@@ -698,6 +728,7 @@ Save-Json 'ctrlc' @($report)
             @{ Where = 'transcript'; Name = 'TranscriptText' }
             @{ Where = '$Error'; Name = 'ErrorText' }
             @{ Where = 'result object'; Name = 'ResultText' }
+            @{ Where = 'host output of the child process'; Name = 'MainHostText' }
         ) {
             $text = Get-Variable -Name $Name -ValueOnly
             $text.Length | Should -BeGreaterThan 0

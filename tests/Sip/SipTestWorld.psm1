@@ -543,7 +543,7 @@ function Initialize-SipClient {
     $modules = Join-Path $script:ClientDir 'node_modules'
     $lock = Join-Path $script:ClientDir 'package-lock.json'
     $marker = Join-Path $modules '.package-lock.json'
-    if ((Test-Path -LiteralPath $marker) -and (Get-Item -LiteralPath $marker).LastWriteTimeUtc -ge (Get-Item -LiteralPath $lock).LastWriteTimeUtc) { return }
+    if ([System.IO.File]::Exists($marker) -and [System.IO.File]::GetLastWriteTimeUtc($marker) -ge [System.IO.File]::GetLastWriteTimeUtc($lock)) { return }
     $npm = (Get-SipTestTool).Npm
     if (-not $npm) { throw 'npm is not installed; run: apt-get install -y nodejs npm' }
     Push-Location -LiteralPath $script:ClientDir
