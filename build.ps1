@@ -21,7 +21,9 @@
                out/package/Siperb.Provisioning.zip for Azure Automation.
       Demo     Build, start the emulator, run the README quick start in a child pwsh, stop.
       Bench    Build, then measure the module against Invoke-RestMethod side by side (import, one
-               chain, 1,000 devices in parallel, cache, 100,000 devices) and write docs/benchmarks.md.
+               chain, 1,000 devices in parallel, cache, 100,000 devices) and write docs/benchmarks.md;
+               then Test-SiperbRegistration against a local Kamailio (20 and 200 devices,
+               -ThrottleLimit 8 and 32) as its section f.
                -Quick makes a fast smoke run (its figures are not worth keeping).
       Clean    removes out/ and the bin/obj folders.
     Needs only the .NET SDK: PowerShell comes from the local tool manifest (dotnet tool restore),
@@ -312,6 +314,9 @@ function Invoke-Bench {
         '-OutputPath', (Join-Path $DocsDir 'benchmarks.md'))
     if ($Quick) { $arguments += '-Quick' }
     Invoke-ChildPwsh -File (Join-Path $Root 'tests/Benchmarks/Invoke-Benchmarks.ps1') -ArgumentList $arguments | Out-Null
+    # Then section f (Test-SiperbRegistration against a local Kamailio), added to the same file;
+    # skipped with one line where Kamailio or Node is missing.
+    Invoke-ChildPwsh -File (Join-Path $Root 'tests/Benchmarks/Invoke-SipBenchmark.ps1') -ArgumentList $arguments | Out-Null
 }
 
 function Invoke-Clean {
