@@ -56,6 +56,7 @@ $work = Join-Path ([System.IO.Path]::GetTempPath()) "siperb-sip-bench-$([guid]::
 New-Item -ItemType Directory -Path $work -Force | Out-Null
 $emulator = $null
 $registrar = $null
+$finished = $false
 try {
     Write-Step 'SIP world: test CA, Kamailio (MD5 + SHA-256), emulator user'
     Initialize-SipClient
@@ -128,7 +129,10 @@ ConvertTo-Json -InputObject @($measurements) | Set-Content -LiteralPath $plan.Ou
     $startInfo.Environment['SIPERB_BENCH_PLAN'] = $plan
     $child = [System.Diagnostics.Process]::Start($startInfo)
     if (-not $child.WaitForExit(900000)) { $child.Kill($true); throw 'The SIP benchmark child did not finish within 15 minutes.' }
-    if ($child.ExitCode -ne 0) { throw "The SIP benchmark child failed with exit code $($child.ExitCode)." }
+    if ($child.ExitCode -ne 0) {
+        $errors = foreach ($log in $registrar.LogPath) { Get-Content -LiteralPath $log | Where-Object { $_ -match 'ERROR|CRITICAL|WARNING' } | Select-Object -Last 8 }
+        throw "The SIP benchmark child failed with exit code $($child.ExitCode). Kamailio's last errors:`n$($errors -join "`n")"
+    }
     $loadEnd = Get-LoadAverage
     $left = @(Get-SipRegistrarContact -Registrar $registrar)
     if ($left.Count) { throw "$($left.Count) binding(s) left at the registrar after the benchmark: $(($left | Select-Object -First 3).Address -join ', ')" }
@@ -176,9 +180,14 @@ ConvertTo-Json -InputObject @($measurements) | Set-Content -LiteralPath $plan.Ou
     }
     [System.IO.File]::WriteAllText($OutputPath, $updated.TrimEnd() + "`n", [System.Text.UTF8Encoding]::new($false))
     Write-Step "wrote the SIP section of $OutputPath"
+    $finished = $true
     $rows | ForEach-Object { Write-Host ("   {0} devices, -ThrottleLimit {1}: {2} ({3}/s)" -f $_['devices'], $_['-ThrottleLimit'], $_['median wall time'], $_['devices per second']) }
 } finally {
     if ($registrar) { Stop-SipRegistrar -Registrar $registrar }
     if ($emulator) { Stop-SiperbEmulator -Emulator $emulator }
-    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+    if ($finished) {
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+    } else {
+        Write-Host "   kept for a post-mortem (Kamailio logs under kamailio/): $work"
+    }
 }

@@ -154,10 +154,11 @@ $null = Get-SiperbSession -Scope Process
         # their own contact), and the live phone, whose binding must survive the probe.
         $script:ClientMark = Get-SipRegistrarLogPosition -Registrar $Registrar
         $script:ClientRuns = @{}
-        foreach ($token in 'ws-md5', 'ws-md5-jwt', 'proxy-md5', 'proxy-jwt') {
-            foreach ($client in 'JsSIP', 'SipJs') {
-                $ClientRuns["$token/$client"] = Invoke-SipClient -Client $client -ConfigPath $Exported["$token/$client"] -CaPath $Ca.CaPath -TimeoutSec 15
-            }
+        $clientTokens = 'ws-md5', 'ws-md5-jwt', 'proxy-md5', 'proxy-jwt'
+        foreach ($client in 'JsSIP', 'SipJs') {
+            # the four devices at once (one node process each); the two libraries one after the other
+            $runs = @(Invoke-SipClient -Client $client -ConfigPath @($clientTokens | ForEach-Object { $Exported["$_/$client"] }) -CaPath $Ca.CaPath -TimeoutSec 15)
+            for ($i = 0; $i -lt $clientTokens.Count; $i++) { $ClientRuns["$($clientTokens[$i])/$client"] = $runs[$i] }
         }
         $script:ClientLog = @(Get-SipRegistrarLog -Registrar $Registrar -Since $ClientMark)
         Write-Host "   SIP world ready and 8 JsSIP/SIP.js runs done: $([int]$SuiteWatch.Elapsed.TotalSeconds) s"

@@ -250,7 +250,7 @@ private_key = $($Ca.UntrustedKeyPath)
     # sh execs setsid, which execs kamailio: one pid, which is also the group id.
     $quote = { param($s) "'" + ($s -replace "'", "'\''") + "'" }
     $command = 'exec setsid ' + (& $quote $Tools.Kamailio) + ' -f ' + (& $quote $configPath) + ' -P ' + (& $quote $pidPath) +
-        ' -Y ' + (& $quote $RunDir) + ' -DD -E -m 64 -M 8 >> ' + (& $quote $logPath) + ' 2>&1 < /dev/null'
+        ' -Y ' + (& $quote $RunDir) + ' -DD -E -m 256 -M 16 >> ' + (& $quote $logPath) + ' 2>&1 < /dev/null'
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new('/bin/sh')
     $startInfo.ArgumentList.Add('-c')
     $startInfo.ArgumentList.Add($command)
@@ -576,48 +576,52 @@ function Start-SipNode {
 function Invoke-SipClient {
     <#
     .SYNOPSIS
-    Runs the real JsSIP or SIP.js client (tests/Sip/clients/register-*.js) on a config file and
-    returns its result: Client, Registered, Status, Reason, Unregistered, ExitCode, StdErr.
+    Runs the real JsSIP or SIP.js client (tests/Sip/clients/register-*.js) on config files and
+    returns one result per file: Client, ConfigPath, Registered, Status, Reason, Unregistered,
+    ExitCode, StdErr.
     .DESCRIPTION
-    The file is the one Export-SiperbClientConfig wrote, passed as it is. Node trusts the test CA
-    through NODE_EXTRA_CA_CERTS (-CaPath). -KeepBinding (JsSIP only): exit once registered without
-    unregistering, so the binding stays at the registrar (a "live phone").
+    The files are the ones Export-SiperbClientConfig wrote, passed as they are. Several files run at
+    once (one node process each). Node trusts the test CA through NODE_EXTRA_CA_CERTS (-CaPath).
+    -KeepBinding (JsSIP only): exit once registered without unregistering, so the binding stays at
+    the registrar (a "live phone").
     #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [ValidateSet('JsSIP', 'SipJs')] [string] $Client,
-        [Parameter(Mandatory)] [string] $ConfigPath,
+        [Parameter(Mandatory)] [string[]] $ConfigPath,
         [string] $CaPath,
         [ValidateRange(1, 120)] [int] $TimeoutSec = 15,
         [switch] $KeepBinding
     )
     $script = if ($Client -eq 'JsSIP') { 'register-jssip.js' } else { 'register-sipjs.js' }
-    $arguments = @((Resolve-Path -LiteralPath $ConfigPath).ProviderPath, '--timeout-ms', [string]($TimeoutSec * 1000))
-    if ($KeepBinding) {
-        if ($Client -ne 'JsSIP') { throw '-KeepBinding is implemented for JsSIP only.' }
-        $arguments += '--keep-binding'
+    if ($KeepBinding -and $Client -ne 'JsSIP') { throw '-KeepBinding is implemented for JsSIP only.' }
+    $runs = foreach ($path in $ConfigPath) {
+        $arguments = @((Resolve-Path -LiteralPath $path).ProviderPath, '--timeout-ms', [string]($TimeoutSec * 1000))
+        if ($KeepBinding) { $arguments += '--keep-binding' }
+        $process = Start-SipNode -Script $script -ArgumentList $arguments -CaPath $CaPath
+        [pscustomobject]@{ Path = $path; Process = $process; Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
     }
-    $process = Start-SipNode -Script $script -ArgumentList $arguments -CaPath $CaPath
-    $stdout = $process.StandardOutput.ReadToEndAsync()
-    $stderr = $process.StandardError.ReadToEndAsync()
-    if (-not $process.WaitForExit(($TimeoutSec + 10) * 1000)) {
-        $process.Kill($true)
-        throw "The $Client client did not exit within $($TimeoutSec + 10) s."
+    foreach ($run in $runs) {
+        $process = $run.Process
+        if (-not $process.WaitForExit(($TimeoutSec + 10) * 1000)) {
+            $process.Kill($true)
+            throw "The $Client client did not exit within $($TimeoutSec + 10) s ($($run.Path))."
+        }
+        $process.WaitForExit()
+        $line = @($run.Out.GetAwaiter().GetResult() -split "`r?`n" | Where-Object { $_.StartsWith('{') }) | Select-Object -Last 1
+        $parsed = if ($line) { $line | ConvertFrom-Json } else { $null }
+        [pscustomobject]@{
+            Client       = $Client
+            ConfigPath   = $run.Path
+            Registered   = [bool]($parsed -and $parsed.registered)
+            Status       = if ($parsed) { $parsed.status } else { $null }
+            Reason       = if ($parsed) { $parsed.reason } else { 'no result line' }
+            Unregistered = [bool]($parsed -and $parsed.unregistered)
+            ExitCode     = $process.ExitCode
+            StdErr       = $run.Err.GetAwaiter().GetResult()
+        }
+        $process.Dispose()
     }
-    $process.WaitForExit()
-    $line = @($stdout.GetAwaiter().GetResult() -split "`r?`n" | Where-Object { $_.StartsWith('{') }) | Select-Object -Last 1
-    $errors = $stderr.GetAwaiter().GetResult()
-    $parsed = if ($line) { $line | ConvertFrom-Json } else { $null }
-    [pscustomobject]@{
-        Client       = $Client
-        Registered   = [bool]($parsed -and $parsed.registered)
-        Status       = if ($parsed) { $parsed.status } else { $null }
-        Reason       = if ($parsed) { $parsed.reason } else { 'no result line' }
-        Unregistered = [bool]($parsed -and $parsed.unregistered)
-        ExitCode     = $process.ExitCode
-        StdErr       = $errors
-    }
-    $process.Dispose()
 }
 
 function Start-SilentWebSocketServer {
