@@ -68,6 +68,7 @@ internal sealed class SipFakeServer : IAsyncDisposable
     public bool Fragment { get; init; }
     public bool PingFirst { get; init; }
     public bool SendTrying { get; init; }
+    public bool SilentOnUnregister { get; init; }
 
     public IReadOnlyList<string> Requests => _requests.ToArray();
     public int Pongs => Volatile.Read(ref _pongs);
@@ -178,6 +179,7 @@ internal sealed class SipFakeServer : IAsyncDisposable
         if (!DigestIsValid(digest, startLine.Split(' ')[1], nonce)) return Reply(text, 403, "Wrong Password", Array.Empty<string>());
         string expires = HeaderValues(text, "Expires").FirstOrDefault() ?? "0";
         string contact = HeaderValues(text, "Contact").First();
+        if (expires == "0" && SilentOnUnregister) return null;
         return expires == "0"
             ? Reply(text, 200, "OK", Array.Empty<string>())
             : Reply(text, 200, "OK", new[] { $"Contact: {contact};expires={GrantedExpires}", "Expires: 9999" });

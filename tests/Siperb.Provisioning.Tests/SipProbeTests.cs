@@ -100,6 +100,20 @@ public class SipProbeTests
     }
 
     [Fact]
+    public async Task A_lost_unregister_keeps_the_success_and_warns()
+    {
+        await using var server = new SipFakeServer { SilentOnUnregister = true };
+        var log = new RecordingLog();
+        SiperbRegistrationResult result = await Probe(Account(server.Uri()), timeout: TimeSpan.FromSeconds(1.5), log: log);
+        Assert.True(result.Succeeded, result.Reason);
+        Assert.Equal(SiperbRegistrationStage.Done, result.Stage);
+        Assert.Equal(200, result.StatusCode);
+        Assert.Equal("OK", result.Reason);
+        Assert.Contains(log.Lines, l => l.StartsWith("WARNING: The probe's binding", StringComparison.Ordinal));
+        Assert.Equal(3, Registers(server).Count);
+    }
+
+    [Fact]
     public async Task Reassembles_fragmented_answers_skips_provisional_ones_and_answers_pings()
     {
         await using var server = new SipFakeServer { Fragment = true, PingFirst = true, SendTrying = true };
