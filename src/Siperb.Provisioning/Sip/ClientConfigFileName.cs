@@ -10,7 +10,8 @@ namespace Siperb.Provisioning.Sip;
 /// on every file system and never outside the folder. The safe token is the device token with every
 /// character outside [A-Za-z0-9_-] percent-encoded as %XX of its UTF-8 bytes ('%', '.', '/', '\',
 /// spaces, emoji included, so no separator, no leading dot and no trailing dot or space can remain);
-/// a Windows reserved device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, any case) gets a '_' prefix;
+/// a Windows reserved device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, any case) gets a '_' prefix,
+/// and a leading '_' of the token itself is encoded (%5F) so that the prefix cannot collide;
 /// a result longer than 120 characters becomes its first 100 characters, '-', and 16 hex digits of
 /// the SHA-256 of the token's UTF-8 bytes. Distinct tokens give distinct names (the encoding is
 /// one-to-one; shortened names differ by their hash).
@@ -32,9 +33,12 @@ internal static class ClientConfigFileName
         if (deviceToken is null) throw new ArgumentNullException(nameof(deviceToken));
         byte[] bytes = Encoding.UTF8.GetBytes(deviceToken);
         var safe = new StringBuilder(bytes.Length);
-        foreach (byte b in bytes)
+        for (int i = 0; i < bytes.Length; i++)
         {
-            bool plain = b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_' || b == '-';
+            byte b = bytes[i];
+            // A leading '_' is encoded too: only the reserved-name prefix below starts a name with '_',
+            // so "CON" (→ "_CON") and "_CON" (→ "%5FCON") stay apart.
+            bool plain = b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_' && i > 0 || b == '-';
             if (plain) safe.Append((char)b);
             else safe.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
         }

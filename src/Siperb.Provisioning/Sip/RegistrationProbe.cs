@@ -87,7 +87,7 @@ internal sealed class RegistrationProbe
         {
             using (limit.Token.Register(connection.Dispose))
             {
-                await RunStagesAsync(account, mode, result, connection, tls, stage, limit.Token).ConfigureAwait(false);
+                await RunStagesAsync(account, mode, result, connection, tls, stage, limit.Token, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -125,7 +125,7 @@ internal sealed class RegistrationProbe
     }
 
     private async Task RunStagesAsync(SipAccount account, SiperbRegistrationMode mode, SiperbRegistrationResult result,
-        Connection connection, TlsVerdict tls, Stopwatch stage, CancellationToken token)
+        Connection connection, TlsVerdict tls, Stopwatch stage, CancellationToken token, CancellationToken callerToken)
     {
         Uri uri = account.WebSocketUri!;
         string host = uri.DnsSafeHost;
@@ -154,7 +154,12 @@ internal sealed class RegistrationProbe
             tls.Host = host;
             var ssl = new SslStream(stream, leaveInnerStreamOpen: false, tls.Validate);
             connection.Stream = ssl;
-            await WithCancellation(ssl.AuthenticateAsClientAsync(host), token).ConfigureAwait(false);
+            // .NET picks the protocols with the OS. .NET Framework's SslStream may default to TLS 1.0
+            // in powershell.exe (ServicePointManager does not apply to it), so TLS 1.2 is asked for there.
+            Task handshake = RuntimeInfo.IsNetFramework
+                ? ssl.AuthenticateAsClientAsync(host, null, SslProtocols.Tls12, checkCertificateRevocation: false)
+                : ssl.AuthenticateAsClientAsync(host);
+            await WithCancellation(handshake, token).ConfigureAwait(false);
             result.TlsMs = Milliseconds(stage);
             if (ssl.RemoteCertificate is not null)
             {
@@ -189,7 +194,17 @@ internal sealed class RegistrationProbe
             if (registered)
             {
                 result.Expires = dialog.GrantedExpires(answer);
-                await dialog.UnregisterAsync().ConfigureAwait(false);
+                try
+                {
+                    await dialog.UnregisterAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (!callerToken.IsCancellationRequested && (IsExpectedFailure(e) || e is OperationCanceledException))
+                {
+                    // The device registered: that is the result. A lost unREGISTER only leaves the
+                    // probe's short binding to expire on its own.
+                    _log.Warning($"The probe's binding of {account.SipUri} could not be removed ({(token.IsCancellationRequested ? "the time limit passed" : Innermost(e).Message.TrimEnd('.'))}); the registrar drops it within {result.Expires ?? RegisterExpires} s.");
+                    return;
+                }
             }
         }
         await webSocket.CloseAsync(TimeSpan.FromMilliseconds(500), token).ConfigureAwait(false);

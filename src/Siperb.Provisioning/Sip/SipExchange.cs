@@ -234,7 +234,7 @@ internal sealed class SipExchange
         int space = value.IndexOf(' ');
         string scheme = space > 0 ? value.Substring(0, space) : string.Empty;
         return scheme.Equals("Digest", StringComparison.OrdinalIgnoreCase) || scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)
-            ? scheme + " <redacted>"
+            ? "<redacted> (" + scheme + ")" // not "Bearer <redacted>": the scrubber would mask that again
             : "<redacted>";
     }
 }

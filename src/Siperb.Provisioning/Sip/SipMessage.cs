@@ -154,6 +154,7 @@ internal sealed class SipMessage
     public static SipMessage Parse(string text)
     {
         if (text is null) throw new FormatException("No SIP message.");
+        text = text.TrimStart('\r', '\n'); // keep-alive CRLFs before a message (RFC 5626 4.4.1)
         int headerEnd = FindHeaderEnd(text, out int bodyStart);
         string head = headerEnd < 0 ? text : text.Substring(0, headerEnd);
         string body = headerEnd < 0 ? string.Empty : text.Substring(bodyStart);
@@ -161,7 +162,6 @@ internal sealed class SipMessage
         foreach (string raw in head.Split('\n'))
         {
             string line = raw.EndsWith("\r", StringComparison.Ordinal) ? raw.Substring(0, raw.Length - 1) : raw;
-            if (lines.Count == 0 && line.Length == 0) continue; // leading keep-alive CRLFs
             if (line.Length > 0 && (line[0] == ' ' || line[0] == '\t'))
             {
                 if (lines.Count < 2) throw new FormatException("A SIP message starts with a continuation line.");
