@@ -179,6 +179,29 @@ public class HardeningHttpTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the next call waited {clock.Elapsed}");
     }
 
+    [Theory]
+    [InlineData(5, 10, true)]
+    [InlineData(10, 10, true)]
+    [InlineData(11, 10, false)]
+    [InlineData(0, 10, false)]
+    [InlineData(-5, 10, false)]
+    [InlineData(7200, 100000, false)] // beyond the fixed maximum
+    public void A_429_pauses_the_client_only_for_a_wait_the_call_itself_takes(int askedSec, int leftSec, bool expected)
+    {
+        Assert.Equal(expected, RetryPolicy.ShouldPause(TimeSpan.FromSeconds(askedSec), TimeSpan.FromSeconds(leftSec)));
+    }
+
+    [Theory]
+    [InlineData(5, 10, 5)]
+    [InlineData(50, 10, 10)]
+    [InlineData(-3, 10, 0)]
+    [InlineData(100000, 100000, 3600)]
+    public void The_kept_pause_is_capped_by_the_call_and_a_fixed_maximum(int askedSec, int leftSec, int keptSec)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(keptSec), RetryPolicy.PauseToKeep(TimeSpan.FromSeconds(askedSec), TimeSpan.FromSeconds(leftSec)));
+        Assert.Equal(TimeSpan.FromHours(1), RetryPolicy.MaximumPause);
+    }
+
     // ---- 10: the consumer's time is not the network's ----
 
     [Theory]

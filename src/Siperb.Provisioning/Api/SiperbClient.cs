@@ -212,6 +212,11 @@ public sealed class SiperbClient : IDisposable
             }
             await WaitForRateLimitPauseAsync(request, left, log, cancellationToken).ConfigureAwait(false);
             left = budget - callClock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new SiperbApiException(SiperbErrorKind.Timeout,
+                    $"{request.Describe()} did not succeed within {budget.TotalSeconds:0} seconds. Raise -TimeoutSec or try again later.");
+            }
             TimeSpan attemptTimeout = left < Settings.AttemptTimeout ? left : Settings.AttemptTimeout;
             SiperbApiException failure;
             bool retryable;
@@ -238,7 +243,10 @@ public sealed class SiperbClient : IDisposable
                         return await readSuccess(response, attemptCancellation.Token).ConfigureAwait(false);
                     }
                     failure = await FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
-                    if (status == 429 && failure.RetryAfter is TimeSpan pause) PauseAll(pause);
+                    if (status == 429 && failure.RetryAfter is TimeSpan pause && RetryPolicy.ShouldPause(pause, budget - callClock.Elapsed))
+                    {
+                        PauseAll(RetryPolicy.PauseToKeep(pause, budget - callClock.Elapsed));
+                    }
                     // The same statuses for a login; its fewer attempts come from request.MaximumRetries.
                     retryable = RetryPolicy.IsTransientStatus(status);
                 }
@@ -303,7 +311,8 @@ public sealed class SiperbClient : IDisposable
     /// <summary>Holds every request of this client (all sessions' callers, all parallel workers) until the pause ends.</summary>
     private void PauseAll(TimeSpan pause)
     {
-        long until = DateTime.UtcNow.Add(pause).Ticks;
+        // pause is capped (RetryPolicy.PauseToKeep), so this never overflows.
+        long until = DateTime.UtcNow.Ticks + pause.Ticks;
         long seen;
         while ((seen = Interlocked.Read(ref _pausedUntilTicks)) < until)
         {
