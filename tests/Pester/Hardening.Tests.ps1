@@ -518,7 +518,7 @@ Describe 'Item 8: JSON keys that cannot be note properties never stop an item or
     It 'keeps a device list item whose keys are <Case>, and every key stays reachable' -TestCases @(
         @{ Case = 'an empty key'; Json = '{"DeviceToken":"a","Platform":"script","":"empty-value"}'; Key = ''; Value = 'empty-value' }
         @{ Case = 'two keys differing in case'; Json = '{"DeviceToken":"a","Platform":"script","Color":"red","color":"blue"}'; Key = 'color'; Value = 'blue' }
-        @{ Case = 'a typed name in another case'; Json = '{"DeviceToken":"a","Platform":"script","devicetoken":"shadow","Apidevicetoken":"x"}'; Key = 'devicetoken'; Value = 'shadow' }
+        @{ Case = 'a typed name in another case'; Json = '{"DeviceToken":"a","Platform":"script","devicetoken":"shadow","Apidevicetoken":"x"}'; Key = 'Apidevicetoken'; Value = 'x' }
         @{ Case = 'a nested empty key'; Json = '{"DeviceToken":"a","Platform":"script","Push":{"":1,"x":2,"X":3}}'; Key = $null; Value = $null }
         @{ Case = 'white space only'; Json = '{"DeviceToken":"a","Platform":"script","   ":"blank"}'; Key = '   '; Value = 'blank' }
     ) {
@@ -575,7 +575,7 @@ Describe 'Item 10: a slow consumer does not count against -TimeoutSec' {
     BeforeAll {
         Reset-SiperbEmulator -Emulator $Emulator
         $script:TwoThousand = New-SiperbEmulatorUser -Emulator $Emulator -Count 2000 -Platform script
-        $script:Eleven = New-SiperbEmulatorUser -Emulator $Emulator -Count 1100 -Platform script
+        $script:Many = New-SiperbEmulatorUser -Emulator $Emulator -Count 3000 -Platform script
     }
 
     It 'lists 2,000 devices into a consumer taking 10 ms each with -TimeoutSec 5' {
@@ -586,15 +586,15 @@ Describe 'Item 10: a slow consumer does not count against -TimeoutSec' {
         $count | Should -Be 2000
     }
 
-    It 'lists 1,100 devices into a consumer that stops for <PauseSec> s at the first, with -TimeoutSec <TimeoutSec>' -TestCases @(
+    It 'lists 3,000 devices into a consumer that stops for <PauseSec> s at the first, with -TimeoutSec <TimeoutSec>' -TestCases @(
         @{ TimeoutSec = 1; PauseSec = 3 }
         @{ TimeoutSec = 2; PauseSec = 4 }
     ) {
-        $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Eleven.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -TimeoutSec $TimeoutSec -MaximumRetryCount 0
+        $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Many.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -TimeoutSec $TimeoutSec -MaximumRetryCount 0
         $count = 0
         Get-SiperbDevice -ErrorVariable errors -ErrorAction SilentlyContinue | ForEach-Object { if ($count -eq 0) { Start-Sleep -Seconds $PauseSec }; $count++ }
         $errors | Should -BeNullOrEmpty
-        $count | Should -Be 1100
+        $count | Should -Be 3000
     }
 
     It 'still times out a server that really is slow' {
@@ -615,11 +615,11 @@ Describe 'Item 11: a loopback base URI never goes through a proxy' {
 
     AfterEach { $Proxy.Stop() }
 
-    It 'ignores -Proxy for <Host>' -TestCases @(
-        @{ Host = '127.0.0.1' }
-        @{ Host = 'localhost' }
+    It 'ignores -Proxy for <HostName>' -TestCases @(
+        @{ HostName = '127.0.0.1' }
+        @{ HostName = 'localhost' }
     ) {
-        $base = $BaseUri -replace '127\.0\.0\.1', $Host
+        $base = $BaseUri -replace '127\.0\.0\.1', $HostName
         $session = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Anna.Pat) -ApiBaseUri $base -Scope Process -Force -Proxy $ProxyUri -TimeoutSec 3 -MaximumRetryCount 0
         $session.UserId | Should -Be $Anna.UserId
         @(Get-SiperbDevice).Count | Should -Be $ScriptTokensOfAnna.Count
