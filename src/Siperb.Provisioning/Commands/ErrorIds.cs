@@ -50,4 +50,7 @@ public static class ErrorIds
 
     /// <summary>Another 4xx answer.</summary>
     public const string RequestRejected = nameof(RequestRejected);
+
+    /// <summary>A cache entry could not be deleted (a read-only file system, no permission); it is still on disk.</summary>
+    public const string CacheEntryNotDeleted = nameof(CacheEntryNotDeleted);
 }

@@ -133,7 +133,8 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             Outcome outcome = Build(api, token, device);
             if (cache is not null && outcome.Provisioning is not null && device.RawJson is not null)
             {
-                cache.Write(cacheKey!, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken);
+                await cache.WriteAsync(cacheKey!, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
             }
             return outcome;
         }
