@@ -45,7 +45,7 @@ public sealed class SiperbClient : IDisposable
         BaseUri = InputValidation.NormalizeApiBaseUri(apiBaseUri);
         Settings = settings ?? ConnectionSettings.Default;
         EnsureModernTls();
-        _http = new HttpClient(handler ?? CreateHandler(Settings), disposeHandler: true)
+        _http = new HttpClient(handler ?? CreateHandler(Settings, BaseUri), disposeHandler: true)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -100,8 +100,9 @@ public sealed class SiperbClient : IDisposable
         SecretScrubber.Register(sessionToken);
         var request = new RequestSpec(HttpMethod.Get, null, new[] { "Users", userId, "Devices" }, query: null,
             authorization: null, apiKey: sessionToken, maximumRetries: Settings.MaximumRetryCount, route: ApiRoute.Devices);
-        return SendAsync(request, log, cancellationToken, async (response, ct) =>
+        return SendAsync(request, log, cancellationToken, async (response, timer) =>
         {
+            CancellationToken ct = timer.Token;
             RejectNonJson(request, response);
             int emitted = 0;
             try
@@ -120,7 +121,16 @@ public sealed class SiperbClient : IDisposable
                         throw new FormatException(e.Message, e);
                     }
                     emitted++;
-                    onDevice(device);
+                    // Time spent handing the device over (a slow consumer's back-pressure) is not network time.
+                    timer.Pause();
+                    try
+                    {
+                        onDevice(device);
+                    }
+                    finally
+                    {
+                        timer.Resume();
+                    }
                 }, MaximumListResponseBytes, ct).ConfigureAwait(false);
             }
             catch (FormatException e)
@@ -194,8 +204,12 @@ public sealed class SiperbClient : IDisposable
         _http.Dispose();
     }
 
+    private Task<T> SendAsync<T>(RequestSpec request, IClientLog log, CancellationToken cancellationToken,
+        Func<HttpResponseMessage, CancellationToken, Task<T>> readSuccess) =>
+        SendAsync(request, log, cancellationToken, (response, timer) => readSuccess(response, timer.Token));
+
     private async Task<T> SendAsync<T>(RequestSpec request, IClientLog log, CancellationToken cancellationToken,
-        Func<HttpResponseMessage, CancellationToken, Task<T>> readSuccess)
+        Func<HttpResponseMessage, AttemptTimer, Task<T>> readSuccess)
     {
         var callClock = Stopwatch.StartNew();
         TimeSpan budget = Settings.CallBudget;
@@ -222,7 +236,7 @@ public sealed class SiperbClient : IDisposable
             bool retryable;
             using (var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                attemptCancellation.CancelAfter(attemptTimeout);
+                var timer = new AttemptTimer(attemptCancellation, attemptTimeout);
                 var attemptClock = Stopwatch.StartNew();
                 SiperbApiException AttemptTimedOut(Exception e)
                 {
@@ -240,7 +254,7 @@ public sealed class SiperbClient : IDisposable
                     log.Debug($"{request.Method} {request.PathForLog}: response headers {HeaderNames(response)}");
                     if (status >= 200 && status < 300)
                     {
-                        return await readSuccess(response, attemptCancellation.Token).ConfigureAwait(false);
+                        return await readSuccess(response, timer).ConfigureAwait(false);
                     }
                     failure = await FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
                     if (status == 429 && failure.RetryAfter is TimeSpan pause && RetryPolicy.ShouldPause(pause, budget - callClock.Elapsed))
@@ -463,9 +477,10 @@ public sealed class SiperbClient : IDisposable
         try
         {
             ArraySegment<byte> body = await ReadCappedAsync(response, RequestSpec.None, 64 * 1024, ct).ConfigureAwait(false);
-            string text = Encoding.UTF8.GetString(body.Array!, 0, Math.Min(body.Count, ExcerptLength * 4));
+            // Scrub the whole text first, then cut: a secret straddling the cut is masked, never half shown.
+            string text = SecretScrubber.Scrub(Encoding.UTF8.GetString(body.Array!, 0, body.Count));
             text = new string(text.Where(c => !char.IsControl(c)).Take(ExcerptLength).ToArray()).Trim();
-            return text.Length == 0 ? string.Empty : " Service said: " + SecretScrubber.Scrub(text);
+            return text.Length == 0 ? string.Empty : " Service said: " + text;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -514,7 +529,14 @@ public sealed class SiperbClient : IDisposable
         return SecretScrubber.Scrub(root.Message);
     }
 
-    private static HttpMessageHandler CreateHandler(ConnectionSettings settings)
+    /// <summary>
+    /// True when requests to <paramref name="baseUri"/> must never go through a proxy: a loopback host,
+    /// reached by plain http:// (allowed only there), would hand the PAT in clear text to whatever
+    /// -Proxy or HTTP_PROXY/HTTPS_PROXY/ALL_PROXY names.
+    /// </summary>
+    internal static bool BypassesProxy(Uri baseUri) => InputValidation.IsLoopback(baseUri);
+
+    private static HttpMessageHandler CreateHandler(ConnectionSettings settings, Uri baseUri)
     {
         var handler = new HttpClientHandler
         {
@@ -522,7 +544,11 @@ public sealed class SiperbClient : IDisposable
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
         };
-        if (settings.Proxy is not null)
+        if (BypassesProxy(baseUri))
+        {
+            handler.UseProxy = false; // neither -Proxy nor the environment's proxy variables
+        }
+        else if (settings.Proxy is not null)
         {
             handler.UseProxy = true;
             handler.Proxy = new WebProxy(settings.Proxy)
@@ -554,5 +580,56 @@ public sealed class SiperbClient : IDisposable
     {
         Version? version = typeof(SiperbClient).Assembly.GetName().Version;
         return version is null ? "0.0.0" : $"{version.Major}.{version.Minor}.{version.Build}";
+    }
+}
+
+/// <summary>
+/// The time bound of one attempt: it cancels the attempt after the attempt timeout of time spent
+/// waiting for the network. <see cref="Pause"/> stops the clock while the caller's consumer holds the
+/// reader (pipeline back-pressure), <see cref="Resume"/> restarts it with what is left.
+/// </summary>
+internal sealed class AttemptTimer
+{
+    private readonly CancellationTokenSource _cancellation;
+    private readonly TimeSpan _timeout;
+    private readonly Stopwatch _running = Stopwatch.StartNew();
+
+    public AttemptTimer(CancellationTokenSource cancellation, TimeSpan timeout)
+    {
+        _cancellation = cancellation;
+        _timeout = timeout;
+        cancellation.CancelAfter(timeout);
+    }
+
+    /// <summary>Cancelled when the attempt has used up its time (or the call is cancelled).</summary>
+    public CancellationToken Token => _cancellation.Token;
+
+    /// <summary>Stops the clock (the time from here to <see cref="Resume"/> is not counted).</summary>
+    public void Pause()
+    {
+        _running.Stop();
+        try
+        {
+            _cancellation.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt is over.
+        }
+    }
+
+    /// <summary>Restarts the clock with the attempt's time left.</summary>
+    public void Resume()
+    {
+        TimeSpan left = _timeout - _running.Elapsed;
+        _running.Start();
+        try
+        {
+            _cancellation.CancelAfter(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1));
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt is over.
+        }
     }
 }

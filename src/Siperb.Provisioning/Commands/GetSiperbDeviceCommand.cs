@@ -83,8 +83,15 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         _session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
         SiperbSession session = _session;
         string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, CacheKey);
+        string credential = CacheCredential.Of(session.Api);
         CacheEntry? cached = Cache?.Read(cacheKey, SiperbCache.DevicesKind, Log);
         Flush();
+        if (cached is not null && !CacheCredential.Matches(cached, credential))
+        {
+            // Stored for another PAT or session token: only the API may decide whether this one may read the list.
+            WriteVerbose($"The cached device list of user {session.UserId} was stored for another credential; asking the service.");
+            cached = null;
+        }
         if (cached is not null && IsFresh(cached))
         {
             WriteVerbose($"Devices of user {session.UserId} come from the cache ({FormatAge(cached.AgeAt(DateTimeOffset.UtcNow))} old).");
@@ -104,7 +111,8 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
             WriteVerbose($"The service listed {count} devices for user {session.UserId}.");
             if (_rawDevices is not null)
             {
-                Cache!.Write(cacheKey, SiperbCache.DevicesKind, session.UserId, "[" + string.Join(",", _rawDevices) + "]", Log, cancellationToken: Cancellation);
+                Cache!.Write(cacheKey, SiperbCache.DevicesKind, session.UserId, "[" + string.Join(",", _rawDevices) + "]", Log,
+                    cancellationToken: Cancellation, credential: credential);
                 Flush();
             }
         }

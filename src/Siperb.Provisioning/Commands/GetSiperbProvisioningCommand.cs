@@ -113,9 +113,16 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
         string? cacheKey = cache is null ? null : SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
         CacheEntry? cached = null;
         DeviceData? cachedDevice = null;
+        string credential = CacheCredential.Of(api);
         if (cache is not null)
         {
             cached = await Task.Run(() => cache.Read(cacheKey!, SiperbCache.ProvisioningKind, log), cancellationToken).ConfigureAwait(false);
+            if (cached is not null && !CacheCredential.Matches(cached, credential))
+            {
+                // Stored for another PAT or session token: not served, fresh or stale; the API decides.
+                log.Verbose($"The cached provisioning of '{token}' was stored for another credential; asking the service.");
+                cached = null;
+            }
             cachedDevice = cached is null ? null : UsableCachedDevice(cached, token, log);
             if (cachedDevice is null) cached = null;
             if (cached is not null && IsFresh(cached))
@@ -133,8 +140,8 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             Outcome outcome = Build(api, token, device);
             if (cache is not null && outcome.Provisioning is not null && device.RawJson is not null)
             {
-                await cache.WriteAsync(cacheKey!, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken)
-                    .ConfigureAwait(false);
+                await cache.WriteAsync(cacheKey!, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken,
+                    credential: credential).ConfigureAwait(false);
             }
             return outcome;
         }

@@ -218,6 +218,11 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ToErrorRecord(e, null));
             throw; // not reached
         }
+        catch
+        {
+            client.Dispose(); // whatever ended the login (Ctrl+C included), the client goes with it
+            throw;
+        }
     }
 
     private ApiSession LogInThroughCache(SiperbClient client, string accessToken, bool force)
@@ -304,7 +309,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     protected void ThrowInvalidArgument(string message, object? target)
     {
         ThrowTerminatingError(new ErrorRecord(new ArgumentException(SecretScrubber.Scrub(message)), ErrorIds.InvalidArgument,
-            ErrorCategory.InvalidArgument, target));
+            ErrorCategory.InvalidArgument, SecretScrubber.ScrubTarget(target)));
     }
 
     /// <summary>
@@ -327,7 +332,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             SiperbErrorKind.InvalidResponse => (ErrorIds.InvalidResponse, ErrorCategory.InvalidData),
             _ => (ErrorIds.RequestRejected, ErrorCategory.InvalidOperation),
         };
-        return new ErrorRecord(e, id, category, target);
+        return new ErrorRecord(e, id, category, SecretScrubber.ScrubTarget(target));
     }
 
     private enum MessageKind
