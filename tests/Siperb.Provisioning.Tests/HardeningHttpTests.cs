@@ -82,6 +82,31 @@ public class HardeningHttpTests
         Assert.Contains("@", scrubbed);
     }
 
+    [Theory]
+    [InlineData("https://user:{0}@api.example.test/")]
+    [InlineData("http://{0}@127.0.0.1:8080/x")]
+    [InlineData("someone:{0}@api.example.test")]
+    [InlineData("ftp://a:{0}@files.example.test/")]
+    public void An_error_target_URI_never_keeps_its_user_info(string template)
+    {
+        string secret = TestApi.Secret("TARGET");
+        var uri = new Uri(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, secret), UriKind.RelativeOrAbsolute);
+
+        object? target = SecretScrubber.ScrubTarget(uri);
+
+        Assert.DoesNotContain(secret, target?.ToString() ?? string.Empty);
+        Assert.DoesNotContain(secret, (target as Uri)?.OriginalString ?? string.Empty);
+    }
+
+    [Fact]
+    public void An_error_target_that_holds_no_secret_stays_as_it_is()
+    {
+        var uri = new Uri("https://api.example.test/v1/");
+        Assert.Same(uri, SecretScrubber.ScrubTarget(uri));
+        Assert.Equal("tok with space", SecretScrubber.ScrubTarget("tok with space"));
+        Assert.Equal(42, SecretScrubber.ScrubTarget(42));
+    }
+
     // ---- 7: invalid UTF-8 ----
 
     public static IEnumerable<object[]> BrokenBytes() => new[]

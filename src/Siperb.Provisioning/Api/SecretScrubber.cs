@@ -77,17 +77,19 @@ public static class SecretScrubber
     {
         switch (target)
         {
-            case Uri uri when uri.IsAbsoluteUri && uri.UserInfo.Length > 0:
+            case Uri uri when uri.IsAbsoluteUri && uri.HostNameType != UriHostNameType.Unknown && uri.Host.Length > 0:
+                if (uri.UserInfo.Length == 0) return uri;
                 try
                 {
                     return new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
                 }
                 catch (UriFormatException)
                 {
-                    return Scrub(uri.OriginalString);
+                    return uri.Scheme + "://" + uri.Host;
                 }
-            case Uri uri when !uri.IsAbsoluteUri:
-                return Scrub(uri.OriginalString);
+            case Uri uri:
+                // Relative or opaque ("user:secret@host" parses as scheme "user"): nothing in it can be shown safely.
+                return uri.IsAbsoluteUri ? uri.Scheme + ":" + Mask : Mask;
             case string text:
                 return Scrub(text);
             default:

@@ -164,7 +164,8 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             {
                 if (!Uri.TryCreate(fromEnvironment.Trim(), UriKind.Absolute, out chosen))
                 {
-                    ThrowInvalidArgument($"The environment variable {EnvironmentVariables.ApiBaseUri} is not an absolute URI. Set it to a URI such as https://api.siperb.com, or pass -ApiBaseUri.", fromEnvironment);
+                    // The target names the variable, not its value: an unusable value may still hold a credential.
+                    ThrowInvalidArgument($"The environment variable {EnvironmentVariables.ApiBaseUri} is not an absolute URI. Set it to a URI such as https://api.siperb.com, or pass -ApiBaseUri.", EnvironmentVariables.ApiBaseUri);
                 }
             }
         }
