@@ -9,7 +9,7 @@ namespace Siperb.Provisioning.Api;
 /// from an access token it keeps that token (in memory only) so that a 401 on a data call leads to
 /// one new login and one replay, never a loop.
 /// </summary>
-public sealed class ApiSession
+internal sealed class ApiSession
 {
     private readonly object _renewLock = new();
     private readonly string? _accessToken;
@@ -17,8 +17,7 @@ public sealed class ApiSession
     private string _sessionToken;
 
     /// <summary>Wraps a known session (user id and session token), with or without the PAT that made it.</summary>
-    public ApiSession(SiperbClient client, string userId, string sessionToken, string? accessToken, DateTimeOffset createdAt,
-        JsonFields? loginFields = null)
+    public ApiSession(SiperbClient client, string userId, string sessionToken, string? accessToken, DateTimeOffset createdAt)
     {
         InputValidation.ValidateSegment(userId, "UserId");
         InputValidation.ValidateHeaderToken(sessionToken, "session token");
@@ -29,7 +28,6 @@ public sealed class ApiSession
         _sessionToken = sessionToken;
         _accessToken = accessToken;
         CreatedAt = createdAt;
-        LoginFields = loginFields ?? JsonFields.Empty;
         AccessTokenHash = accessToken is null ? null : HashAccessToken(client.BaseUri, accessToken);
     }
 
@@ -37,7 +35,7 @@ public sealed class ApiSession
     public static async Task<ApiSession> LoginAsync(SiperbClient client, string accessToken, IClientLog log, CancellationToken cancellationToken)
     {
         LoginResult result = await client.LoginAsync(accessToken, log, cancellationToken).ConfigureAwait(false);
-        return new ApiSession(client, result.UserId, result.SessionToken, accessToken, DateTimeOffset.UtcNow, result.Fields);
+        return new ApiSession(client, result.UserId, result.SessionToken, accessToken, DateTimeOffset.UtcNow);
     }
 
     /// <summary>Raised after a 401 led to a new login (the new token is <see cref="SessionToken"/>).</summary>
@@ -57,9 +55,6 @@ public sealed class ApiSession
 
     /// <summary>When the current session token was obtained.</summary>
     public DateTimeOffset CreatedAt { get; private set; }
-
-    /// <summary>Every field of the last login answer.</summary>
-    public JsonFields LoginFields { get; private set; }
 
     /// <summary>True when the session can log in again by itself.</summary>
     public bool CanRenew => _accessToken is not null;
@@ -107,6 +102,24 @@ public sealed class ApiSession
         }
     }
 
+    /// <summary>
+    /// Lists the user's devices (<c>GET /Users/{UserId}/Devices</c>), handing each to
+    /// <paramref name="onDevice"/> as it is read; renews once on a 401 as <see cref="CallAsync{T}"/> says.
+    /// With <paramref name="keepRawJson"/> each device keeps its JSON text (for the cache).
+    /// </summary>
+    /// <returns>The number of devices read.</returns>
+    public Task<int> ListDevicesAsync(Action<DeviceData> onDevice, IClientLog log, CancellationToken cancellationToken, bool keepRawJson = false) =>
+        CallAsync(token => Client.GetDevicesAsync(UserId, token, onDevice, log, cancellationToken, keepRawJson), log, cancellationToken);
+
+    /// <summary>
+    /// One device with its provisioning and secrets (<c>GET /Users/{UserId}/Devices/{DeviceToken}?password=yes&amp;settings_json=yes</c>);
+    /// renews once on a 401. With <paramref name="keepRawJson"/> the device keeps its JSON text (for the cache).
+    /// </summary>
+    public Task<DeviceData> GetDeviceWithProvisioningAsync(string deviceToken, IClientLog log, CancellationToken cancellationToken,
+        bool keepRawJson = false) =>
+        CallAsync(token => Client.GetDeviceAsync(UserId, deviceToken, token, includeProvisioning: true, log, cancellationToken, keepRawJson),
+            log, cancellationToken);
+
     private async Task RenewAsync(string rejectedToken, IClientLog log, CancellationToken cancellationToken)
     {
         Task<LoginResult> renewal;
@@ -150,13 +163,12 @@ public sealed class ApiSession
         if (!string.Equals(result.UserId, UserId, StringComparison.OrdinalIgnoreCase))
         {
             throw new SiperbApiException(SiperbErrorKind.InvalidResponse,
-                "A new login with the same access token returned another user. Run Get-SiperbSession -Force.");
+                "A new login with the same access token returned another user.", remedy: SiperbRemedy.LogInAgain);
         }
         lock (_renewLock)
         {
             Volatile.Write(ref _sessionToken, result.SessionToken);
             CreatedAt = DateTimeOffset.UtcNow;
-            LoginFields = result.Fields;
         }
         Renewed?.Invoke(this, new SessionEventArgs(log));
         return result;
@@ -164,7 +176,7 @@ public sealed class ApiSession
 }
 
 /// <summary>Which call's log a session event belongs to.</summary>
-public sealed class SessionEventArgs : EventArgs
+internal sealed class SessionEventArgs : EventArgs
 {
     /// <summary>Creates the arguments.</summary>
     public SessionEventArgs(IClientLog log) => Log = log;

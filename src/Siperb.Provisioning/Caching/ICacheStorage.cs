@@ -12,9 +12,6 @@ internal interface ICacheStorage
     /// <summary>A description for messages ("/home/u/.cache/siperb-provisioning", "memory").</summary>
     string Description { get; }
 
-    /// <summary>True when entries can be read but not written (a read-only file system).</summary>
-    bool IsReadOnly { get; }
-
     /// <summary>Reads a blob; false when it does not exist. Throws <see cref="CacheEntryException"/> when it exists but cannot be used.</summary>
     bool TryRead(string name, out byte[] content);
 
@@ -35,6 +32,12 @@ internal interface ICacheStorage
 
     /// <summary>As <see cref="TryLock"/>, waiting without blocking a thread.</summary>
     Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes what interrupted writers left behind: only old leftovers, or all of them when
+    /// <paramref name="all"/> (the caller holds the writers' lock). Storage with no leftovers does nothing.
+    /// </summary>
+    void RemoveLeftovers(bool all);
 }
 
 /// <summary>An entry exists but is unusable (corrupt, oversized, a link, unreadable); it is a miss.</summary>
@@ -53,8 +56,6 @@ internal sealed class MemoryCacheStorage : ICacheStorage
 
     public string Description => "memory";
 
-    public bool IsReadOnly => false;
-
     public bool TryRead(string name, out byte[] content) => _blobs.TryGetValue(name, out content!);
 
     public void Write(string name, byte[] content) => _blobs[name] = content;
@@ -70,6 +71,11 @@ internal sealed class MemoryCacheStorage : ICacheStorage
 
     public async Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken) =>
         await _lock.WaitAsync(wait, cancellationToken).ConfigureAwait(false) ? new Releaser(_lock) : null;
+
+    public void RemoveLeftovers(bool all)
+    {
+        // Writes to memory are whole at once: nothing is ever left behind.
+    }
 
     private sealed class Releaser : IDisposable
     {
@@ -91,8 +97,6 @@ internal sealed class DisabledCacheStorage : ICacheStorage
 
     public string Description { get; }
 
-    public bool IsReadOnly => true;
-
     public bool TryRead(string name, out byte[] content)
     {
         content = Array.Empty<byte>();
@@ -110,4 +114,6 @@ internal sealed class DisabledCacheStorage : ICacheStorage
     public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) => null;
 
     public Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken) => Task.FromResult<IDisposable?>(null);
+
+    public void RemoveLeftovers(bool all) { }
 }

@@ -187,7 +187,7 @@ internal sealed class SiperbCache
             }
             byte[] bytes = CacheEntryFormat.Serialize(name, kind, userId, DateTimeOffset.UtcNow, payloadJson, _protect, credential);
             _storage.Write(name, bytes);
-            (_storage as FileCacheStorage)?.CleanStrayTempFiles();
+            _storage.RemoveLeftovers(all: false);
         }
         catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException or System.IO.InvalidDataException)
         {
@@ -234,7 +234,7 @@ internal sealed class SiperbCache
             }
             TryDelete(name, outcome);
         }
-        if (userId is null) (_storage as FileCacheStorage)?.CleanStrayTempFiles(all: held is not null);
+        if (userId is null) _storage.RemoveLeftovers(all: held is not null);
         log.Verbose($"Deleted {outcome.Deleted} entries from the Siperb cache ({_storage.Description}){(outcome.NotDeleted.Count == 0 ? string.Empty : $"; {outcome.NotDeleted.Count} could not be deleted")}.");
         return outcome;
     }

@@ -3,9 +3,12 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
+using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
 
@@ -17,15 +20,10 @@ namespace Siperb.Provisioning.Commands;
 [OutputType(typeof(SiperbDevice))]
 public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
 {
-    /// <summary>Every platform the API knows.</summary>
-    internal static readonly string[] Platforms = { "ios", "android", "webpage", "electron", "script" };
-
     private WildcardPattern[]? _namePatterns;
     private HashSet<string>? _platforms;
     private HashSet<string>? _tokens;
     private SiperbSession? _session;
-    private System.Collections.Generic.List<string>? _rawDevices;
-    private int _handedOut;
 
     /// <summary>The session to use; default: this runspace's current session.</summary>
     [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipeline = true)]
@@ -82,77 +80,62 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     {
         _session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
         SiperbSession session = _session;
+        ReadThroughCache readThrough = ReadThrough;
         string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, CacheKey);
-        string credential = CacheCredential.Of(session.Api);
-        CacheEntry? cached = Cache?.Read(cacheKey, SiperbCache.DevicesKind, Log);
-        Flush();
-        if (cached is not null && !CacheCredential.Matches(cached, credential))
-        {
-            // Stored for another PAT or session token: only the API may decide whether this one may read the list.
-            WriteVerbose($"The cached device list of user {session.UserId} was stored for another credential; asking the service.");
-            cached = null;
-        }
-        if (cached is not null && IsFresh(cached))
-        {
-            WriteVerbose($"Devices of user {session.UserId} come from the cache ({FormatAge(cached.AgeAt(DateTimeOffset.UtcNow))} old).");
-            EmitCached(cached);
-            return;
-        }
-        _rawDevices = Cache is null ? null : new System.Collections.Generic.List<string>();
-        _handedOut = 0;
+        IClientLog log = Log;
+        CancellationToken cancellation = Cancellation;
+        int handedOut = 0;
         try
         {
-            bool keepRawJson = _rawDevices is not null;
             // On the thread pool: parsing hands devices over as it reads, and the pipeline thread must be free to take them.
-            int count = Await(Task.Run(() => session.Api.CallAsync(
-                token => session.Api.Client.GetDevicesAsync(session.UserId, token, device => QueueItem(device, Cancellation), Log, Cancellation,
-                    keepRawJson),
-                Log, Cancellation)));
-            WriteVerbose($"The service listed {count} devices for user {session.UserId}.");
-            if (_rawDevices is not null)
-            {
-                Cache!.Write(cacheKey, SiperbCache.DevicesKind, session.UserId, "[" + string.Join(",", _rawDevices) + "]", Log,
-                    cancellationToken: Cancellation, credential: credential);
-                Flush();
-            }
-        }
-        catch (SiperbApiException e) when (cached is not null && _handedOut == 0 && AllowsStaleAnswer(e))
-        {
-            _rawDevices = null;
-            WriteWarning(StaleWarning("the device list", cached, e));
-            EmitCached(cached);
+            ReadThroughResult<List<DeviceData>> result = Await(Task.Run(() => readThrough.GetAsync(cacheKey, SiperbCache.DevicesKind,
+                session.UserId, "the device list", payload => DecodeCached(payload, log),
+                async ct =>
+                {
+                    var rawDevices = readThrough.IsEnabled ? new List<string>() : null;
+                    int count = await session.Api.ListDevicesAsync(device =>
+                    {
+                        if (device.RawJson is not null) rawDevices?.Add(device.RawJson);
+                        handedOut++;
+                        QueueItem(device, cancellation);
+                    }, log, ct, keepRawJson: rawDevices is not null).ConfigureAwait(false);
+                    log.Verbose($"The service listed {count} devices for user {session.UserId}.");
+                    return new Fetched<List<DeviceData>>(new List<DeviceData>(),
+                        rawDevices is null ? null : "[" + string.Join(",", rawDevices) + "]");
+                },
+                _ => handedOut == 0, log, cancellation)));
+            foreach (DeviceData device in result.Value) OnItem(device);
         }
         catch (SiperbApiException e)
         {
             WriteError(ToErrorRecord(e, session.UserId));
         }
-        finally
-        {
-            _rawDevices = null;
-        }
     }
 
-    private void EmitCached(CacheEntry entry)
+    /// <summary>The cached device list; null (a miss, with a warning) when its content is damaged.</summary>
+    private static List<DeviceData>? DecodeCached(string payload, IClientLog log)
     {
-        using var document = System.Text.Json.JsonDocument.Parse(entry.Payload);
-        foreach (var element in document.RootElement.EnumerateArray())
+        try
         {
-            OnItem(DeviceData.Parse(element));
+            using var document = JsonDocument.Parse(payload);
+            return document.RootElement.EnumerateArray().Select(element => DeviceData.Parse(element)).ToList();
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            log.Warning("The cached device list is damaged; it will be replaced.");
+            return null;
         }
     }
 
     /// <inheritdoc/>
-    protected override void OnItem(object item)
+    private protected override void OnItem(object item)
     {
         var data = (DeviceData)item;
-        _handedOut++;
-        if (data.RawJson is not null) _rawDevices?.Add(data.RawJson);
         if (!Matches(data)) return;
         SiperbSession session = _session!;
         var device = new SiperbDevice(session.UserId, data,
             ParameterSetName == ParameterSets.UserIdAndSessionToken ? null : session);
-        WriteObject(PSObjectConversion.WithNoteProperties(device, data.Fields,
-            key => SiperbDevice.KnownFields.Contains(key, StringComparer.Ordinal)));
+        WriteObject(PSObjectConversion.WithNoteProperties(device, data.Fields, SiperbDevice.KnownFields));
     }
 
     private bool Matches(DeviceData device)

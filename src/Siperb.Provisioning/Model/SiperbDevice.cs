@@ -9,7 +9,7 @@ namespace Siperb.Provisioning;
 public sealed class SiperbDevice
 {
     /// <summary>The device fields that are typed properties; all others become note properties.</summary>
-    internal static readonly string[] KnownFields = { "UserId", "DeviceToken", "Platform", "Description", "RegistrationMode", "SipContact" };
+    internal static readonly KnownFieldSet KnownFields = new("UserId", "DeviceToken", "Platform", "Description", "RegistrationMode", "SipContact");
 
     internal SiperbDevice(string userId, DeviceData data, SiperbSession? session)
     {
@@ -20,7 +20,6 @@ public sealed class SiperbDevice
         RegistrationMode = data.RegistrationMode;
         SipContact = data.SipContact;
         Session = session;
-        Data = data;
     }
 
     /// <summary>The owner's user id (binds to -UserId down the pipeline).</summary>
@@ -43,8 +42,6 @@ public sealed class SiperbDevice
 
     /// <summary>The session the device was listed with (binds to -Session down the pipeline); null for the explicit parameter set.</summary>
     public SiperbSession? Session { get; }
-
-    internal DeviceData Data { get; }
 
     /// <summary>Description and token; never a secret.</summary>
     public override string ToString() => DeviceToken;

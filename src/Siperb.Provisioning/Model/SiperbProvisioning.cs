@@ -11,12 +11,10 @@ namespace Siperb.Provisioning;
 /// </summary>
 public sealed class SiperbProvisioning
 {
-    /// <summary>Settings_json keys that are typed properties (compared ignoring case).</summary>
-    internal static readonly string[] KnownSettings =
-    {
+    /// <summary>Settings_json keys that are typed properties (matched as <see cref="KnownFieldSet"/> says).</summary>
+    internal static readonly KnownFieldSet KnownSettings = new(
         "SipUsername", "SipPassword", "SipDomain", "SipWssServer", "SipWebsocketPort", "SipServerPath",
-        "SipContact", "ContactUserName", "RegistrationMode", "SipJwt", "profileName", "UiMaxWidth", "VideoResampleSize",
-    };
+        "SipContact", "ContactUserName", "RegistrationMode", "SipJwt", "profileName", "UiMaxWidth", "VideoResampleSize");
 
     internal SiperbProvisioning(string userId, string sessionToken, DeviceData device, JsonFields settings, bool asPlainText)
     {
@@ -122,13 +120,4 @@ public sealed class SiperbProvisioning
 
     /// <summary>The device token; never a secret.</summary>
     public override string ToString() => DeviceToken;
-
-    internal static bool IsKnownSetting(string key)
-    {
-        foreach (string known in KnownSettings)
-        {
-            if (string.Equals(known, key, StringComparison.OrdinalIgnoreCase)) return true;
-        }
-        return false;
-    }
 }
