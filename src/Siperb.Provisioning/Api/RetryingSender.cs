@@ -47,6 +47,11 @@ internal sealed class RetryingSender
             }
             await WaitForRateLimitPauseAsync(request, left, log, cancellationToken).ConfigureAwait(false);
             left = budget - callClock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new SiperbApiException(SiperbErrorKind.Timeout,
+                    $"{request.Describe()} did not succeed within {budget.TotalSeconds:0} seconds.", remedy: SiperbRemedy.RaiseTimeout);
+            }
             TimeSpan attemptTimeout = left < _settings.AttemptTimeout ? left : _settings.AttemptTimeout;
             SiperbApiException failure;
             bool retryable;
@@ -73,7 +78,10 @@ internal sealed class RetryingSender
                         return await readSuccess(response, attemptCancellation.Token).ConfigureAwait(false);
                     }
                     failure = await StatusMapping.FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
-                    if (status == 429 && failure.RetryAfter is TimeSpan pause) PauseAll(pause);
+                    if (status == 429 && failure.RetryAfter is TimeSpan pause && RetryPolicy.ShouldPause(pause, budget - callClock.Elapsed))
+                    {
+                        PauseAll(RetryPolicy.PauseToKeep(pause, budget - callClock.Elapsed));
+                    }
                     // The same statuses for a login; its fewer attempts come from request.MaximumRetries.
                     retryable = RetryPolicy.IsTransientStatus(status);
                 }
@@ -140,7 +148,8 @@ internal sealed class RetryingSender
     /// <summary>Holds every request of this client (all sessions' callers, all parallel workers) until the pause ends.</summary>
     private void PauseAll(TimeSpan pause)
     {
-        long until = DateTime.UtcNow.Add(pause).Ticks;
+        // pause is capped (RetryPolicy.PauseToKeep), so this never overflows.
+        long until = DateTime.UtcNow.Ticks + pause.Ticks;
         long seen;
         while ((seen = Interlocked.Read(ref _pausedUntilTicks)) < until)
         {
