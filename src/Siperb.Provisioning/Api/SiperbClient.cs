@@ -102,8 +102,9 @@ internal sealed class SiperbClient : IDisposable
         SecretScrubber.Register(sessionToken);
         var request = new RequestSpec(HttpMethod.Get, null, new[] { "Users", userId, "Devices" }, query: null,
             authorization: null, apiKey: sessionToken, maximumRetries: Settings.MaximumRetryCount, route: ApiRoute.Devices);
-        return SendAsync(request, log, cancellationToken, async (response, ct) =>
+        return _sender.SendAsync(request, BuildUri(request.Segments, request.Query), log, cancellationToken, async (response, timer) =>
         {
+            CancellationToken ct = timer.Token;
             ResponseBody.RejectNonJson(request, response);
             int emitted = 0;
             try
@@ -122,7 +123,16 @@ internal sealed class SiperbClient : IDisposable
                         throw new FormatException(e.Message, e);
                     }
                     emitted++;
-                    onDevice(device);
+                    // Time spent handing the device over (a slow consumer's back-pressure) is not network time.
+                    timer.Pause();
+                    try
+                    {
+                        onDevice(device);
+                    }
+                    finally
+                    {
+                        timer.Resume();
+                    }
                 }, MaximumListResponseBytes, ct).ConfigureAwait(false);
             }
             catch (FormatException e)
