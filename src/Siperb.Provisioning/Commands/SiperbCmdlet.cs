@@ -163,6 +163,11 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ToErrorRecord(e, null));
             throw; // not reached
         }
+        catch
+        {
+            client.Dispose(); // whatever else ended the login (Ctrl+C included), the client goes with it
+            throw;
+        }
     }
 
     /// <summary>
