@@ -279,6 +279,9 @@ internal sealed class SiperbCache
     /// <summary>The writers' lock, for a read-check-write sequence (the double-checked login).</summary>
     public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) => _storage.TryLock(wait, cancellationToken);
 
+    /// <summary>As <see cref="TryLock"/>, waiting without blocking a thread.</summary>
+    public Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken) => _storage.TryLockAsync(wait, cancellationToken);
+
     /// <summary>A session as cached: what is needed to use it without a login.</summary>
     public sealed class SessionRecord
     {

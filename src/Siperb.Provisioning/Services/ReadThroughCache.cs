@@ -94,7 +94,7 @@ internal sealed class ReadThroughCache
         }
         if (fetched.PayloadJson is not null)
         {
-            _cache.Write(key, kind, userId, fetched.PayloadJson, log, cancellationToken: cancellationToken);
+            await _cache.WriteAsync(key, kind, userId, fetched.PayloadJson, log, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         return new ReadThroughResult<T>(fetched.Value, fromCache: false);
     }
