@@ -222,7 +222,7 @@ function Add-SiperbEmulatorFault {
     .DESCRIPTION
     The fault answers the next -Times requests on -Route (FIFO per route; 'Any' serves every API
     route once that route's own queue is empty). -Fault holds the other fault fields: Status,
-    Headers, Body, ContentType, DelayMs, Kind (stall, drip, close-after, lying-length, reset,
+    Headers, Body, BodyBase64 (any bytes, invalid UTF-8 included), ContentType, DelayMs, Kind (stall, drip, close-after, lying-length, reset,
     redirect, html, malformed-json, wrong-shape, huge), DripMs, Bytes, Location.
     Returns the queue state: Pending and Served counts per route.
     .PARAMETER Route

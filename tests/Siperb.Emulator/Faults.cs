@@ -14,12 +14,12 @@ internal sealed class FaultSpec
     /// <summary>The fields each Kind accepts besides <see cref="Common"/>; "" is a fault without Kind.</summary>
     private static readonly Dictionary<string, string> KindFields = new()
     {
-        [""] = "Status Headers Body ContentType",
+        [""] = "Status Headers Body BodyBase64 ContentType",
         ["stall"] = "",
         ["reset"] = "",
-        ["drip"] = "Status Headers Body ContentType DripMs",
-        ["close-after"] = "Status Headers Body ContentType Bytes",
-        ["lying-length"] = "Status Headers Body ContentType Bytes",
+        ["drip"] = "Status Headers Body BodyBase64 ContentType DripMs",
+        ["close-after"] = "Status Headers Body BodyBase64 ContentType Bytes",
+        ["lying-length"] = "Status Headers Body BodyBase64 ContentType Bytes",
         ["redirect"] = "Status Headers Location",
         ["html"] = "Status Headers",
         ["malformed-json"] = "Status Headers",
@@ -41,6 +41,13 @@ internal sealed class FaultSpec
 
     public string? Body { get; set; }
 
+    /// <summary>A body given as base64, for bytes a JSON string cannot carry (invalid UTF-8).</summary>
+    public string? BodyBase64 { get; set; }
+
+    /// <summary>The decoded <see cref="BodyBase64"/>, checked by <see cref="Check"/>.</summary>
+    [JsonIgnore]
+    public byte[]? BodyBytes { get; private set; }
+
     public string? ContentType { get; set; }
 
     public int? DelayMs { get; set; }
@@ -53,7 +60,7 @@ internal sealed class FaultSpec
 
     /// <summary>What the request log shows for a request this fault answered.</summary>
     [JsonIgnore]
-    public string Label => Kind ?? (Status is not null || Body is not null ? "status" : "pass");
+    public string Label => Kind ?? (Status is not null || Body is not null || BodyBase64 is not null ? "status" : "pass");
 
     [JsonIgnore]
     public ApiRoute ParsedRoute { get; private set; }
@@ -130,6 +137,18 @@ internal sealed class FaultSpec
         Require(Kind != "lying-length" || Bytes is null or >= 1, "Bytes (the extra length claimed) must be at least 1.");
         Require(Kind != "redirect" || Location is not null, "Kind 'redirect' needs a Location.");
         Require(Location is null || IsHeaderValue(Location), "Location must be printable ASCII.");
+        Require(Body is null || BodyBase64 is null, "Give Body or BodyBase64, not both.");
+        if (BodyBase64 is not null)
+        {
+            try
+            {
+                BodyBytes = Convert.FromBase64String(BodyBase64);
+            }
+            catch (FormatException)
+            {
+                throw new BadRequestException("BodyBase64 is not valid base64.");
+            }
+        }
         Require(ContentType is null || IsHeaderValue(ContentType), "ContentType must be printable ASCII.");
         foreach (var (name, value) in Headers ?? [])
         {
@@ -291,6 +310,7 @@ internal static class FaultRunner
     private static ApiResponse Payload(FaultSpec fault, Func<ApiResponse> normal)
     {
         var payload = fault.Body is not null ? ApiResponse.Text(200, ApiResponse.JsonType, fault.Body)
+            : fault.BodyBytes is not null ? ApiResponse.Bytes(200, ApiResponse.JsonType, fault.BodyBytes)
             : fault.Kind is null && fault.Status is int status ? ApiResponse.Error(status, $"Injected fault: HTTP {status}.")
             : normal();
         return payload.With(fault.Status, fault.ContentType);

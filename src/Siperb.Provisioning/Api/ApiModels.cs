@@ -105,7 +105,15 @@ internal sealed class DeviceData
         // Some services send Settings_json as a JSON string holding the object.
         if (settingsElement.ValueKind == JsonValueKind.String)
         {
-            string? text = settingsElement.GetString();
+            string? text;
+            try
+            {
+                text = settingsElement.GetString();
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new FormatException("Settings_json holds text that is not valid UTF-8", e);
+            }
             if (string.IsNullOrWhiteSpace(text)) return null;
             using JsonDocument inner = JsonDocument.Parse(text!);
             return ParseSettings(inner.RootElement);

@@ -30,10 +30,28 @@ internal sealed class JsonFields : IReadOnlyList<KeyValuePair<string, object?>>
         var fields = new List<KeyValuePair<string, object?>>();
         foreach (JsonProperty property in element.EnumerateObject())
         {
-            if (except is not null && string.Equals(property.Name, except, StringComparison.Ordinal)) continue;
-            fields.Add(new KeyValuePair<string, object?>(property.Name, ToValue(property.Value)));
+            string name = Decode(() => property.Name);
+            if (except is not null && string.Equals(name, except, StringComparison.Ordinal)) continue;
+            fields.Add(new KeyValuePair<string, object?>(name, ToValue(property.Value)));
         }
         return new JsonFields(fields);
+    }
+
+    /// <summary>
+    /// Reads a key or string; bytes that are not UTF-8 (a lone continuation byte, a sequence cut short,
+    /// an encoded surrogate) are a <see cref="FormatException"/>, which callers report as an invalid
+    /// answer, never the framework's InvalidOperationException.
+    /// </summary>
+    private static string Decode(Func<string?> read)
+    {
+        try
+        {
+            return read() ?? string.Empty;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new FormatException("the answer holds text that is not valid UTF-8", e);
+        }
     }
 
     /// <summary>Turns any JSON value into its plain .NET form.</summary>
@@ -42,7 +60,7 @@ internal sealed class JsonFields : IReadOnlyList<KeyValuePair<string, object?>>
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return element.GetString();
+                return Decode(element.GetString);
             case JsonValueKind.Number:
                 if (element.TryGetInt64(out long integer)) return integer;
                 return element.GetDouble();

@@ -10,6 +10,30 @@ internal static class RetryPolicy
     private static readonly object s_randomLock = new();
     private static readonly Random s_random = new();
 
+    /// <summary>The longest pause one 429 may put on a session's client, whatever its Retry-After says.</summary>
+    public static readonly TimeSpan MaximumPause = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The pause to keep after a 429 asked for <paramref name="asked"/>: never negative, never longer
+    /// than the time the call that received it had left (no caller could have waited longer), never
+    /// longer than <see cref="MaximumPause"/>. A later call is then free to try again.
+    /// </summary>
+    public static TimeSpan PauseToKeep(TimeSpan asked, TimeSpan callTimeLeft)
+    {
+        TimeSpan cap = callTimeLeft < MaximumPause ? callTimeLeft : MaximumPause;
+        if (asked > cap) asked = cap;
+        return asked < TimeSpan.Zero ? TimeSpan.Zero : asked;
+    }
+
+    /// <summary>
+    /// Whether a 429's Retry-After is kept as a pause of the whole client: only when the call that
+    /// received it will wait it out (it fits in the time the call has left, and the cap). A longer one
+    /// fails that call at once (RetryAfterTooLong, carrying the wait) and pauses nobody, so the next
+    /// call is free to try again.
+    /// </summary>
+    public static bool ShouldPause(TimeSpan asked, TimeSpan callTimeLeft) =>
+        asked > TimeSpan.Zero && asked <= callTimeLeft && asked <= MaximumPause;
+
     /// <summary>HTTP statuses worth another attempt of a GET: 408, 429, 500, 502, 503, 504.</summary>
     public static bool IsTransientStatus(int status) =>
         status is 408 or 429 or 500 or 502 or 503 or 504;

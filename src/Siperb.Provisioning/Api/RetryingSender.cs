@@ -29,8 +29,13 @@ internal sealed class RetryingSender
     }
 
     /// <summary>Sends <paramref name="request"/> to <paramref name="uri"/> until it succeeds, fails for good, or runs out of time; <paramref name="readSuccess"/> reads a 2xx answer.</summary>
+    public Task<T> SendAsync<T>(RequestSpec request, Uri uri, IClientLog log, CancellationToken cancellationToken,
+        Func<HttpResponseMessage, CancellationToken, Task<T>> readSuccess) =>
+        SendAsync(request, uri, log, cancellationToken, (response, timer) => readSuccess(response, timer.Token));
+
+    /// <summary>As above; <paramref name="readSuccess"/> gets the attempt's timer, to stop it while a consumer holds the reader.</summary>
     public async Task<T> SendAsync<T>(RequestSpec request, Uri uri, IClientLog log, CancellationToken cancellationToken,
-        Func<HttpResponseMessage, CancellationToken, Task<T>> readSuccess)
+        Func<HttpResponseMessage, AttemptTimer, Task<T>> readSuccess)
     {
         var callClock = Stopwatch.StartNew();
         TimeSpan budget = _settings.CallBudget;
@@ -47,12 +52,17 @@ internal sealed class RetryingSender
             }
             await WaitForRateLimitPauseAsync(request, left, log, cancellationToken).ConfigureAwait(false);
             left = budget - callClock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new SiperbApiException(SiperbErrorKind.Timeout,
+                    $"{request.Describe()} did not succeed within {budget.TotalSeconds:0} seconds.", remedy: SiperbRemedy.RaiseTimeout);
+            }
             TimeSpan attemptTimeout = left < _settings.AttemptTimeout ? left : _settings.AttemptTimeout;
             SiperbApiException failure;
             bool retryable;
             using (var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                attemptCancellation.CancelAfter(attemptTimeout);
+                var timer = new AttemptTimer(attemptCancellation, attemptTimeout);
                 var attemptClock = Stopwatch.StartNew();
                 SiperbApiException AttemptTimedOut(Exception e)
                 {
@@ -70,10 +80,13 @@ internal sealed class RetryingSender
                     log.Debug($"{request.Method} {request.PathForLog}: response headers {ResponseBody.HeaderNames(response)}");
                     if (status >= 200 && status < 300)
                     {
-                        return await readSuccess(response, attemptCancellation.Token).ConfigureAwait(false);
+                        return await readSuccess(response, timer).ConfigureAwait(false);
                     }
                     failure = await StatusMapping.FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
-                    if (status == 429 && failure.RetryAfter is TimeSpan pause) PauseAll(pause);
+                    if (status == 429 && failure.RetryAfter is TimeSpan pause && RetryPolicy.ShouldPause(pause, budget - callClock.Elapsed))
+                    {
+                        PauseAll(RetryPolicy.PauseToKeep(pause, budget - callClock.Elapsed));
+                    }
                     // The same statuses for a login; its fewer attempts come from request.MaximumRetries.
                     retryable = RetryPolicy.IsTransientStatus(status);
                 }
@@ -140,7 +153,8 @@ internal sealed class RetryingSender
     /// <summary>Holds every request of this client (all sessions' callers, all parallel workers) until the pause ends.</summary>
     private void PauseAll(TimeSpan pause)
     {
-        long until = DateTime.UtcNow.Add(pause).Ticks;
+        // pause is capped (RetryPolicy.PauseToKeep), so this never overflows.
+        long until = DateTime.UtcNow.Ticks + pause.Ticks;
         long seen;
         while ((seen = Interlocked.Read(ref _pausedUntilTicks)) < until)
         {
@@ -177,5 +191,56 @@ internal sealed class RetryingSender
         Exception root = e;
         while (root.InnerException is not null) root = root.InnerException;
         return SecretScrubber.Scrub(root.Message);
+    }
+}
+
+/// <summary>
+/// The time bound of one attempt: it cancels the attempt after the attempt timeout of time spent
+/// waiting for the network. <see cref="Pause"/> stops the clock while the caller's consumer holds the
+/// reader (pipeline back-pressure), <see cref="Resume"/> restarts it with what is left.
+/// </summary>
+internal sealed class AttemptTimer
+{
+    private readonly CancellationTokenSource _cancellation;
+    private readonly TimeSpan _timeout;
+    private readonly Stopwatch _running = Stopwatch.StartNew();
+
+    public AttemptTimer(CancellationTokenSource cancellation, TimeSpan timeout)
+    {
+        _cancellation = cancellation;
+        _timeout = timeout;
+        cancellation.CancelAfter(timeout);
+    }
+
+    /// <summary>Cancelled when the attempt has used up its time (or the call is cancelled).</summary>
+    public CancellationToken Token => _cancellation.Token;
+
+    /// <summary>Stops the clock: the time until <see cref="Resume"/> is not counted.</summary>
+    public void Pause()
+    {
+        _running.Stop();
+        try
+        {
+            _cancellation.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt is over.
+        }
+    }
+
+    /// <summary>Restarts the clock with the attempt's time left.</summary>
+    public void Resume()
+    {
+        TimeSpan left = _timeout - _running.Elapsed;
+        _running.Start();
+        try
+        {
+            _cancellation.CancelAfter(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1));
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt is over.
+        }
     }
 }

@@ -27,6 +27,9 @@ internal static class SecretScrubber
         RegexOptions.CultureInvariant | RegexOptions.Compiled);
     private static readonly Regex s_bearer = new(@"(?i)(bearer\s+)[^\s""',;]+",
         RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    // scheme://user:password@host: the user info is a credential (a PAT in a base URI, a proxy password).
+    private static readonly Regex s_userInfo = new(@"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@""'<>]+@",
+        RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     /// <summary>Remembers a secret so that it is masked wherever it appears later.</summary>
     public static void Register(string? secret)
@@ -59,7 +62,39 @@ internal static class SecretScrubber
         {
             result = s_bearer.Replace(result, "$1" + Mask);
         }
+        if (result.IndexOf("://", StringComparison.Ordinal) >= 0 && result.IndexOf('@') >= 0)
+        {
+            result = s_userInfo.Replace(result, "$1" + Mask + "@");
+        }
         return result;
+    }
+
+    /// <summary>
+    /// An error record's target object, safe to keep in <c>$Error</c>: a URI without its user info, a
+    /// string scrubbed; anything else (a device token, a path) as it is.
+    /// </summary>
+    public static object? ScrubTarget(object? target)
+    {
+        switch (target)
+        {
+            case Uri uri when uri.IsAbsoluteUri && uri.HostNameType != UriHostNameType.Unknown && uri.Host.Length > 0:
+                if (uri.UserInfo.Length == 0) return uri;
+                try
+                {
+                    return new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
+                }
+                catch (UriFormatException)
+                {
+                    return uri.Scheme + "://" + uri.Host;
+                }
+            case Uri uri:
+                // Relative or opaque ("user:secret@host" parses as scheme "user"): nothing in it can be shown safely.
+                return uri.IsAbsoluteUri ? uri.Scheme + ":" + Mask : Mask;
+            case string text:
+                return Scrub(text);
+            default:
+                return target;
+        }
     }
 
     private static string MaskKnown(string text)

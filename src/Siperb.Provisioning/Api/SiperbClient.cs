@@ -46,7 +46,7 @@ internal sealed class SiperbClient : IDisposable
         BaseUri = InputValidation.NormalizeApiBaseUri(apiBaseUri);
         Settings = settings ?? ConnectionSettings.Default;
         EnsureModernTls();
-        _http = new HttpClient(handler ?? CreateHandler(Settings), disposeHandler: true)
+        _http = new HttpClient(handler ?? CreateHandler(Settings, BaseUri), disposeHandler: true)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -102,8 +102,9 @@ internal sealed class SiperbClient : IDisposable
         SecretScrubber.Register(sessionToken);
         var request = new RequestSpec(HttpMethod.Get, null, new[] { "Users", userId, "Devices" }, query: null,
             authorization: null, apiKey: sessionToken, maximumRetries: Settings.MaximumRetryCount, route: ApiRoute.Devices);
-        return SendAsync(request, log, cancellationToken, async (response, ct) =>
+        return _sender.SendAsync(request, BuildUri(request.Segments, request.Query), log, cancellationToken, async (response, timer) =>
         {
+            CancellationToken ct = timer.Token;
             ResponseBody.RejectNonJson(request, response);
             int emitted = 0;
             try
@@ -122,7 +123,16 @@ internal sealed class SiperbClient : IDisposable
                         throw new FormatException(e.Message, e);
                     }
                     emitted++;
-                    onDevice(device);
+                    // Time spent handing the device over (a slow consumer's back-pressure) is not network time.
+                    timer.Pause();
+                    try
+                    {
+                        onDevice(device);
+                    }
+                    finally
+                    {
+                        timer.Resume();
+                    }
                 }, MaximumListResponseBytes, ct).ConfigureAwait(false);
             }
             catch (FormatException e)
@@ -201,7 +211,14 @@ internal sealed class SiperbClient : IDisposable
         Func<HttpResponseMessage, CancellationToken, Task<T>> readSuccess) =>
         _sender.SendAsync(request, BuildUri(request.Segments, request.Query), log, cancellationToken, readSuccess);
 
-    private static HttpMessageHandler CreateHandler(ConnectionSettings settings)
+    /// <summary>
+    /// True when requests to <paramref name="baseUri"/> must never go through a proxy: a loopback host,
+    /// reached by plain http:// (allowed only there), would hand the PAT in clear text to whatever
+    /// -Proxy or HTTP_PROXY/HTTPS_PROXY/ALL_PROXY names.
+    /// </summary>
+    internal static bool BypassesProxy(Uri baseUri) => InputValidation.IsLoopback(baseUri);
+
+    private static HttpMessageHandler CreateHandler(ConnectionSettings settings, Uri baseUri)
     {
         var handler = new HttpClientHandler
         {
@@ -209,7 +226,11 @@ internal sealed class SiperbClient : IDisposable
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
         };
-        if (settings.Proxy is not null)
+        if (BypassesProxy(baseUri))
+        {
+            handler.UseProxy = false; // neither -Proxy nor the environment's proxy variables
+        }
+        else if (settings.Proxy is not null)
         {
             handler.UseProxy = true;
             handler.Proxy = new WebProxy(settings.Proxy)

@@ -49,9 +49,10 @@ internal static class StatusMapping
         try
         {
             ArraySegment<byte> body = await ResponseBody.ReadCappedAsync(response, RequestSpec.None, 64 * 1024, ct).ConfigureAwait(false);
-            string text = Encoding.UTF8.GetString(body.Array!, 0, Math.Min(body.Count, ExcerptLength * 4));
+            // Scrub the whole text first, then cut: a secret straddling the cut is masked, never half shown.
+            string text = SecretScrubber.Scrub(Encoding.UTF8.GetString(body.Array!, 0, body.Count));
             text = new string(text.Where(c => !char.IsControl(c)).Take(ExcerptLength).ToArray()).Trim();
-            return text.Length == 0 ? string.Empty : " Service said: " + SecretScrubber.Scrub(text);
+            return text.Length == 0 ? string.Empty : " Service said: " + text;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace Siperb.Provisioning.Caching;
 
@@ -49,11 +50,10 @@ internal sealed class FileCacheStorage : ICacheStorage
     {
         string path = PathOf(name);
         content = Array.Empty<byte>();
-        if (!File.Exists(path)) return false;
-        if (NativeFileSystem.IsSymbolicLink(path)) throw new CacheEntryException("it is a symbolic link");
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using FileStream? stream = NativeFileSystem.OpenEntryForReading(path);
+            if (stream is null) return false;
             if (stream.Length > MaximumEntryBytes) throw new CacheEntryException($"it is larger than {MaximumEntryBytes / (1024 * 1024)} MiB");
             content = new byte[stream.Length];
             int offset = 0;
@@ -69,7 +69,7 @@ internal sealed class FileCacheStorage : ICacheStorage
         {
             return false;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new CacheEntryException($"it could not be read ({e.GetType().Name})");
         }
@@ -94,7 +94,21 @@ internal sealed class FileCacheStorage : ICacheStorage
         }
     }
 
-    public void Delete(string name) => TryDeleteFile(PathOf(name));
+    /// <summary>The path of an entry, to name it in messages (never its content).</summary>
+    public string PathFor(string name) => PathOf(name);
+
+    public bool Delete(string name)
+    {
+        string path = PathOf(name);
+        if (NativeFileSystem.IsWindows ? !File.Exists(path) : NativeFileSystem.LStat(path) is null) return false;
+        File.Delete(path);
+        // A delete that "succeeded" on a file system that ignored it is not a deletion.
+        if (NativeFileSystem.IsWindows ? File.Exists(path) : NativeFileSystem.LStat(path) is not null)
+        {
+            throw new IOException("the file is still there after deleting it");
+        }
+        return true;
+    }
 
     public IReadOnlyList<string> Names()
     {
@@ -124,38 +138,33 @@ internal sealed class FileCacheStorage : ICacheStorage
         }
     }
 
-    public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken)
+    public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) =>
+        TryLockAsync(wait, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Takes the in-process lock, then the lock file, polling every 25 ms with Task.Delay (no thread is
+    /// blocked) until <paramref name="wait"/> is over; null when it could not be had in time.
+    /// </summary>
+    public async Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         // Nobody can write a read-only folder, so there is nothing to serialise; writes fail with a warning.
         if (IsReadOnly) return NoLock.Instance;
+        if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
         DateTime deadline = DateTime.UtcNow + wait;
-        if (!_processLock.Wait(wait, cancellationToken)) return null;
+        if (!await _processLock.WaitAsync(wait, cancellationToken).ConfigureAwait(false)) return null;
         string path = Path.Combine(Root, LockFileName);
         try
         {
             while (true)
             {
-                try
+                IDisposable? file = NativeFileSystem.TryTakeLockFile(path);
+                if (file is not null) return new Releaser(file, _processLock);
+                if (DateTime.UtcNow >= deadline)
                 {
-                    if (!File.Exists(path))
-                    {
-                        try
-                        {
-                            NativeFileSystem.CreateOwnerOnlyFile(path).Dispose();
-                        }
-                        catch (IOException)
-                        {
-                            // Another process created it first.
-                        }
-                    }
-                    var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-                    return new Releaser(stream, _processLock);
+                    _processLock.Release();
+                    return null;
                 }
-                catch (IOException) when (DateTime.UtcNow < deadline)
-                {
-                    cancellationToken.WaitHandle.WaitOne(25);
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
+                await Task.Delay(25, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -193,10 +202,10 @@ internal sealed class FileCacheStorage : ICacheStorage
 
     private sealed class Releaser : IDisposable
     {
-        private FileStream? _stream;
+        private IDisposable? _stream;
         private readonly SemaphoreSlim _processLock;
 
-        public Releaser(FileStream stream, SemaphoreSlim processLock)
+        public Releaser(IDisposable stream, SemaphoreSlim processLock)
         {
             _stream = stream;
             _processLock = processLock;
@@ -204,7 +213,7 @@ internal sealed class FileCacheStorage : ICacheStorage
 
         public void Dispose()
         {
-            FileStream? stream = Interlocked.Exchange(ref _stream, null);
+            IDisposable? stream = Interlocked.Exchange(ref _stream, null);
             if (stream is null) return;
             stream.Dispose();
             _processLock.Release();

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace Siperb.Provisioning.Caching;
 
@@ -17,14 +18,20 @@ internal interface ICacheStorage
     /// <summary>Writes a blob so that readers see the old or the new content, never a mix.</summary>
     void Write(string name, byte[] content);
 
-    /// <summary>Deletes a blob if present.</summary>
-    void Delete(string name);
+    /// <summary>Deletes a blob: true when it was deleted, false when there was none; throws IOException or UnauthorizedAccessException when it stays.</summary>
+    bool Delete(string name);
+
+    /// <summary>Where a blob lives, to name it in messages (never its content).</summary>
+    string PathFor(string name);
 
     /// <summary>The names of every blob.</summary>
     IReadOnlyList<string> Names();
 
     /// <summary>Takes the writers' lock (across processes too), waiting at most <paramref name="wait"/>; null when it could not be had.</summary>
     IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken);
+
+    /// <summary>As <see cref="TryLock"/>, waiting without blocking a thread.</summary>
+    Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken);
 
     /// <summary>
     /// Removes what interrupted writers left behind: only old leftovers, or all of them when
@@ -53,12 +60,17 @@ internal sealed class MemoryCacheStorage : ICacheStorage
 
     public void Write(string name, byte[] content) => _blobs[name] = content;
 
-    public void Delete(string name) => _blobs.TryRemove(name, out _);
+    public bool Delete(string name) => _blobs.TryRemove(name, out _);
+
+    public string PathFor(string name) => "memory:" + name;
 
     public IReadOnlyList<string> Names() => new List<string>(_blobs.Keys);
 
     public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) =>
         _lock.Wait(wait, cancellationToken) ? new Releaser(_lock) : null;
+
+    public async Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        await _lock.WaitAsync(wait, cancellationToken).ConfigureAwait(false) ? new Releaser(_lock) : null;
 
     public void RemoveLeftovers(bool all)
     {
@@ -73,4 +85,35 @@ internal sealed class MemoryCacheStorage : ICacheStorage
 
         public void Dispose() => Interlocked.Exchange(ref _semaphore, null)?.Release();
     }
+}
+
+/// <summary>
+/// The cache switched off for one call (its folder was refused): nothing is read, nothing is written,
+/// and the one warning that said why has been written already.
+/// </summary>
+internal sealed class DisabledCacheStorage : ICacheStorage
+{
+    public DisabledCacheStorage(string description) => Description = description;
+
+    public string Description { get; }
+
+    public bool TryRead(string name, out byte[] content)
+    {
+        content = Array.Empty<byte>();
+        return false;
+    }
+
+    public void Write(string name, byte[] content) { }
+
+    public bool Delete(string name) => false;
+
+    public string PathFor(string name) => Description + ":" + name;
+
+    public IReadOnlyList<string> Names() => Array.Empty<string>();
+
+    public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) => null;
+
+    public Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken) => Task.FromResult<IDisposable?>(null);
+
+    public void RemoveLeftovers(bool all) { }
 }

@@ -19,8 +19,16 @@ internal static class NativeFileSystem
 
     private const int OwnerOnlyFolderMode = 0x1C0; // 0700
     private const int OwnerOnlyFileMode = 0x180;   // 0600
+    private const int ENOENT = 2;
     private const int EEXIST = 17;
     private const int EROFS = 30;
+    private const int EMLINK = 31; // what FreeBSD/macOS return for O_NOFOLLOW on a link
+    private const int ELOOP_LINUX = 40;
+    private const int ELOOP_BSD = 62;
+    private static readonly int ELOOP = IsMacOS ? ELOOP_BSD : ELOOP_LINUX;
+
+    /// <summary>Larger than the runtime's FileStatus struct in every version; only its first fields are read.</summary>
+    private const int StatusBufferSize = 512;
 
     /// <summary>
     /// Creates <paramref name="path"/> (and missing parents) as owner-only; an existing folder is made
@@ -38,6 +46,7 @@ internal static class NativeFileSystem
                 if (parent is not null && !Directory.Exists(parent)) Directory.CreateDirectory(parent);
                 WindowsSecurity.CreateOwnerOnlyDirectory(full);
             }
+            WindowsSecurity.CheckExistingFolder(full);
             return true;
         }
         string? unixParent = Path.GetDirectoryName(full);
@@ -47,14 +56,161 @@ internal static class NativeFileSystem
             int error = Marshal.GetLastWin32Error();
             if (error != EEXIST && error != EROFS) throw new IOException($"Cannot create the cache folder ({new Win32Exception(error).Message}).");
         }
-        if (IsSymbolicLink(full)) throw new IOException("The cache folder is a symbolic link; it is not used.");
-        // chmod succeeds only for the owner (or root): a folder of another user is refused here.
-        if (Unix.chmod(Utf8z(full), OwnerOnlyFolderMode) != 0)
+        // Owner and type first: chmod succeeds for root whoever owns the folder, so it proves nothing.
+        UnixStatus status = LStat(full) ?? throw new IOException("The cache folder vanished while it was being opened.");
+        string? refusal = UnixFolderRefusal(status, EffectiveUserId());
+        if (refusal is not null) throw new CacheFolderRefusedException(refusal);
+        if ((status.Mode & 0x3F) != 0 && Unix.chmod(Utf8z(full), OwnerOnlyFolderMode) != 0)
         {
+            // Our own folder with group or other bits: made owner-only again (every file is checked on its own anyway).
             if (Marshal.GetLastWin32Error() == EROFS) return false;
-            throw new UnauthorizedAccessException("The cache folder belongs to another user; it is not used.");
+            throw new UnauthorizedAccessException("The cache folder cannot be made owner-only; it is not used.");
         }
-        return true;
+        return IsWritable(full);
+    }
+
+    /// <summary>
+    /// Why a Unix folder may not hold the cache (null when it may): it must be a real directory, not a
+    /// link, and belong to the effective user. Pure, so the rule is tested without a second user.
+    /// </summary>
+    internal static string? UnixFolderRefusal(UnixStatus status, uint effectiveUserId)
+    {
+        if (status.IsSymbolicLink) return "The cache folder is a symbolic link; it is not used.";
+        if (!status.IsDirectory) return "The cache folder is not a directory; it is not used.";
+        if (status.Uid != effectiveUserId) return $"The cache folder belongs to another user (uid {status.Uid}); it is not used.";
+        return null;
+    }
+
+    /// <summary>
+    /// Why a Unix file may not be read as an entry (null when it may): it must be a regular file of the
+    /// effective user (not a link, a named pipe, a device or a socket).
+    /// </summary>
+    internal static string? UnixFileRefusal(UnixStatus status, uint effectiveUserId)
+    {
+        if (status.IsSymbolicLink) return "it is a symbolic link";
+        if (!status.IsRegularFile) return "it is not a regular file (a named pipe, device or socket?)";
+        if (status.Uid != effectiveUserId) return $"it belongs to another user (uid {status.Uid})";
+        return null;
+    }
+
+    /// <summary>False when the folder is on a read-only file system (readable, never written).</summary>
+    private static bool IsWritable(string path) => Unix.access(Utf8z(path), 2 /* W_OK */) == 0 || Marshal.GetLastWin32Error() != EROFS;
+
+    /// <summary>
+    /// Opens an existing entry for reading, or returns null when there is none. On Unix it opens with
+    /// O_NOFOLLOW|O_NONBLOCK (a named pipe never blocks, a link is never followed) and checks, on the
+    /// open descriptor, that it is a regular file of the effective user; <see cref="CacheEntryException"/> otherwise.
+    /// </summary>
+    public static FileStream? OpenEntryForReading(string path)
+    {
+        if (IsWindows)
+        {
+            if (!File.Exists(path)) return null;
+            if (IsSymbolicLink(path)) throw new CacheEntryException("it is a symbolic link");
+            try
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (FileNotFoundException)
+            {
+                return null;
+            }
+        }
+        int fd = Unix.open(Utf8z(path), Flags.ReadOnly | Flags.NoFollow | Flags.NonBlock | Flags.CloseOnExec, 0);
+        if (fd < 0)
+        {
+            int error = Marshal.GetLastWin32Error();
+            if (error == ENOENT) return null;
+            if (error == ELOOP || error == EMLINK) throw new CacheEntryException("it is a symbolic link");
+            throw new CacheEntryException($"it could not be opened ({new Win32Exception(error).Message})");
+        }
+        var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+        try
+        {
+            UnixStatus status = FStat(fd) ?? throw new CacheEntryException("its type and owner cannot be checked");
+            string? refusal = UnixFileRefusal(status, EffectiveUserId());
+            if (refusal is not null) throw new CacheEntryException(refusal);
+            return new FileStream(handle, FileAccess.Read, 1);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens (creating owner-only) the writers' lock file and takes an exclusive lock on it without
+    /// waiting; null when another process holds it. On Unix the file is opened O_NOFOLLOW|O_NONBLOCK,
+    /// must be a regular file of the effective user, and is locked with flock(LOCK_EX|LOCK_NB), as
+    /// .NET's FileShare.None does.
+    /// </summary>
+    public static IDisposable? TryTakeLockFile(string path)
+    {
+        if (IsWindows)
+        {
+            if (!File.Exists(path))
+            {
+                try
+                {
+                    CreateOwnerOnlyFile(path).Dispose();
+                }
+                catch (IOException)
+                {
+                    // Another process created it first.
+                }
+            }
+            try
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return null; // held by another process
+            }
+        }
+        int fd = Unix.open(Utf8z(path), Flags.ReadWrite | Flags.Create | Flags.NoFollow | Flags.NonBlock | Flags.CloseOnExec, OwnerOnlyFileMode);
+        if (fd < 0)
+        {
+            int error = Marshal.GetLastWin32Error();
+            throw new IOException($"Cannot open the cache lock ({new Win32Exception(error).Message}).");
+        }
+        var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+        try
+        {
+            UnixStatus status = FStat(fd) ?? throw new IOException("The cache lock cannot be checked.");
+            string? refusal = UnixFileRefusal(status, EffectiveUserId());
+            if (refusal is not null) throw new UnauthorizedAccessException($"The cache lock cannot be used: {refusal}.");
+            if (Unix.flock(fd, 2 /* LOCK_EX */ | 4 /* LOCK_NB */) != 0)
+            {
+                handle.Dispose();
+                return null;
+            }
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The effective user id (Unix).</summary>
+    public static uint EffectiveUserId() => Unix.geteuid();
+
+    /// <summary>lstat(2) through the runtime's own portable shim; null when the path does not exist.</summary>
+    internal static UnixStatus? LStat(string path)
+    {
+        byte[] buffer = new byte[StatusBufferSize];
+        if (SystemNative.LStat(Utf8z(path), buffer) != 0) return null;
+        return UnixStatus.From(buffer);
+    }
+
+    private static UnixStatus? FStat(int fd)
+    {
+        byte[] buffer = new byte[StatusBufferSize];
+        if (SystemNative.FStat((IntPtr)fd, buffer) != 0) return null;
+        return UnixStatus.From(buffer);
     }
 
     /// <summary>Opens a new file for writing that only the owner can read, failing if the name exists.</summary>
@@ -65,9 +221,7 @@ internal static class NativeFileSystem
             // The folder's inherited owner-only ACL protects the file from creation on.
             return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None);
         }
-        int flags = IsMacOS ? (0x0001 | 0x0200 | 0x0800 | 0x0100) /* O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW */
-                            : (0x0001 | 0x0040 | 0x0080 | 0x20000); /* O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW */
-        int fd = Unix.open(Utf8z(path), flags, OwnerOnlyFileMode);
+        int fd = Unix.open(Utf8z(path), Flags.WriteOnly | Flags.Create | Flags.Exclusive | Flags.NoFollow | Flags.CloseOnExec, OwnerOnlyFileMode);
         if (fd < 0)
         {
             int error = Marshal.GetLastWin32Error();
@@ -115,8 +269,45 @@ internal static class NativeFileSystem
         return bytes;
     }
 
+    /// <summary>open(2) flags, which differ between Linux (x64 and arm64 too) and macOS.</summary>
+    private static class Flags
+    {
+        private static readonly bool s_arm = RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64;
+
+        public const int ReadOnly = 0;
+        public const int WriteOnly = 1;
+        public const int ReadWrite = 2;
+        public static readonly int Create = IsMacOS ? 0x0200 : 0x0040;
+        public static readonly int Exclusive = IsMacOS ? 0x0800 : 0x0080;
+        public static readonly int NonBlock = IsMacOS ? 0x0004 : 0x0800;
+        public static readonly int NoFollow = IsMacOS ? 0x0100 : s_arm ? 0x8000 : 0x20000;
+        public static readonly int CloseOnExec = IsMacOS ? 0x1000000 : 0x80000;
+    }
+
+    /// <summary>
+    /// The runtime's portable stat shim (libSystem.Native ships with every .NET, the only runtime
+    /// PowerShell has on Unix): its FileStatus starts Flags, Mode, Uid, Gid on every platform.
+    /// </summary>
+    private static class SystemNative
+    {
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true)]
+        public static extern int LStat(byte[] path, byte[] status);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_FStat", SetLastError = true)]
+        public static extern int FStat(IntPtr fd, byte[] status);
+    }
+
     private static class Unix
     {
+        [DllImport("libc", SetLastError = true)]
+        public static extern uint geteuid();
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int flock(int fd, int operation);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int access(byte[] path, int mode);
+
         [DllImport("libc", SetLastError = true)]
         public static extern int mkdir(byte[] path, int mode);
 
@@ -136,4 +327,37 @@ internal static class NativeFileSystem
         [return: MarshalAs(UnmanagedType.Bool)]
         public static extern bool MoveFileEx(string existingFileName, string newFileName, int flags);
     }
+}
+
+/// <summary>What stat(2) says about a path: its type and permission bits, and its owner.</summary>
+internal readonly struct UnixStatus
+{
+    private const int TypeMask = 0xF000;
+
+    public UnixStatus(int mode, uint uid)
+    {
+        Mode = mode;
+        Uid = uid;
+    }
+
+    /// <summary>st_mode: type bits and permission bits.</summary>
+    public int Mode { get; }
+
+    /// <summary>st_uid.</summary>
+    public uint Uid { get; }
+
+    public bool IsDirectory => (Mode & TypeMask) == 0x4000;
+
+    public bool IsRegularFile => (Mode & TypeMask) == 0x8000;
+
+    public bool IsSymbolicLink => (Mode & TypeMask) == 0xA000;
+
+    internal static UnixStatus From(byte[] fileStatus) =>
+        new(BitConverter.ToInt32(fileStatus, 4), BitConverter.ToUInt32(fileStatus, 8));
+}
+
+/// <summary>A cache folder that must not be used at all (another user's, a link, not a folder): the cache is off for the call.</summary>
+internal sealed class CacheFolderRefusedException : IOException
+{
+    public CacheFolderRefusedException(string message) : base(message) { }
 }

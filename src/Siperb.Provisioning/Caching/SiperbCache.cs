@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
+using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Caching;
@@ -27,6 +28,9 @@ internal sealed class SiperbCache
 
     private readonly ICacheStorage _storage;
     private readonly bool _protect;
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+    private long _lockDeadlineTicks; // this call's one lock budget, set by its first wait
+    private int _lockWarningWritten;
 
     internal SiperbCache(ICacheStorage storage, bool protect)
     {
@@ -46,6 +50,12 @@ internal sealed class SiperbCache
             {
                 FileCacheStorage storage = FileCacheStorage.Open(candidate);
                 return new SiperbCache(storage, protect: NativeFileSystem.IsWindows);
+            }
+            catch (CacheFolderRefusedException e)
+            {
+                // Planted or redirected: never fall back silently, and never trust it. Off for this call.
+                log.Warning($"The Siperb cache is off for this call: {e.Message} Folder: {candidate}. Delete or fix it, or set {CacheLocation.EnvironmentVariable} to a folder of your own.");
+                return new SiperbCache(new DisabledCacheStorage("off"), protect: false);
             }
             catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception
                 or NotSupportedException or ArgumentException or DllNotFoundException or EntryPointNotFoundException)
@@ -74,33 +84,108 @@ internal sealed class SiperbCache
             if (!_storage.TryRead(name, out byte[] content)) return null;
             CacheEntry entry = CacheEntryFormat.Deserialize(name, content, _protect);
             if (!string.Equals(entry.Kind, kind, StringComparison.Ordinal)) throw new CacheEntryException("it holds another kind of data");
+            string? shape = PayloadProblem(kind, entry.Payload, entry.UserId);
+            if (shape is not null) throw new CacheEntryException(shape);
             return entry;
         }
         catch (CacheEntryException e)
         {
+            // One warning per entry and call, however often the call looks (the double-checked login reads twice).
+            lock (_warned)
+            {
+                if (!_warned.Add(name)) return null;
+            }
             log.Warning($"A {kind} entry of the Siperb cache was ignored because {e.Message}; it will be replaced. Cache: {_storage.Description}");
             return null;
         }
     }
 
+    /// <summary>
+    /// Why a payload cannot be what an entry of <paramref name="kind"/> holds (null when it can): a
+    /// device list is an array of device objects, provisioning one device object, a session an object
+    /// with a valid user id, session token and time. Every reader can then trust the shape.
+    /// </summary>
+    internal static string? PayloadProblem(string kind, string payloadJson, string userId)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(payloadJson);
+            JsonElement root = document.RootElement;
+            switch (kind)
+            {
+                case DevicesKind:
+                    if (root.ValueKind != JsonValueKind.Array) return "its device list is not a JSON array";
+                    foreach (JsonElement device in root.EnumerateArray()) DeviceData.Parse(device);
+                    return null;
+                case ProvisioningKind:
+                    DeviceData provisioned = DeviceData.Parse(root);
+                    // Only provisioning that could be built is ever written: a script device with its Settings_json.
+                    if (provisioned.Settings is null || !string.Equals(provisioned.Platform, "script", StringComparison.OrdinalIgnoreCase))
+                    {
+                        return "it holds no provisioning of a script device";
+                    }
+                    return null;
+                case SessionKind:
+                    if (root.ValueKind != JsonValueKind.Object) return "its session is not a JSON object";
+                    string? sessionUser = root.GetProperty("UserId").GetString();
+                    InputValidation.ValidateSegment(sessionUser, "UserId");
+                    if (!string.Equals(sessionUser, userId, StringComparison.Ordinal)) return "its session belongs to another user than the entry";
+                    InputValidation.ValidateHeaderToken(root.GetProperty("SessionToken").GetString(), "session token");
+                    root.GetProperty("CreatedAt").GetDateTimeOffset();
+                    return null;
+                default:
+                    return null;
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException
+            or SiperbApiException or ArgumentException)
+        {
+            return "its content is not what such an entry holds (damaged or forged)";
+        }
+    }
+
+    /// <summary>
+    /// Takes the writers' lock within this call's one budget (<see cref="WriteLockWait"/> from the first
+    /// wait, shared by every entry the call writes); null once the budget is spent. Waits without
+    /// blocking a thread.
+    /// </summary>
+    private async Task<IDisposable?> TakeLockWithinBudgetAsync(CancellationToken cancellationToken)
+    {
+        DateTime now = DateTime.UtcNow;
+        long deadlineTicks = Interlocked.CompareExchange(ref _lockDeadlineTicks, (now + WriteLockWait).Ticks, 0);
+        if (deadlineTicks == 0) deadlineTicks = Interlocked.Read(ref _lockDeadlineTicks);
+        TimeSpan left = new DateTime(deadlineTicks, DateTimeKind.Utc) - now;
+        return await _storage.TryLockAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Writes an entry; when the lock cannot be had in time, or the folder refuses, it carries on with a warning.</summary>
     public void Write(string logicalKey, string kind, string userId, string payloadJson, IClientLog log, bool lockHeld = false,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, string? credential = null) =>
+        WriteAsync(logicalKey, kind, userId, payloadJson, log, lockHeld, cancellationToken, credential).GetAwaiter().GetResult();
+
+    /// <summary>As <see cref="Write"/>, waiting for the lock without blocking a thread.</summary>
+    public async Task WriteAsync(string logicalKey, string kind, string userId, string payloadJson, IClientLog log, bool lockHeld = false,
+        CancellationToken cancellationToken = default, string? credential = null)
     {
+        if (_storage is DisabledCacheStorage) return;
         string name = CacheEntryFormat.NameOf(logicalKey);
         IDisposable? held = null;
         try
         {
             if (!lockHeld)
             {
-                held = _storage.TryLock(WriteLockWait, cancellationToken);
+                held = await TakeLockWithinBudgetAsync(cancellationToken).ConfigureAwait(false);
                 if (held is null)
                 {
-                    log.Warning($"The Siperb cache is locked by another process; this {kind} entry was not written. Cache: {_storage.Description}");
+                    // One warning per call, however many entries it could not write.
+                    if (Interlocked.Exchange(ref _lockWarningWritten, 1) == 0)
+                    {
+                        log.Warning($"The Siperb cache is locked by another process; entries of this call were not written. Cache: {_storage.Description}");
+                    }
                     return;
                 }
             }
-            byte[] bytes = CacheEntryFormat.Serialize(name, kind, userId, DateTimeOffset.UtcNow, payloadJson, _protect);
+            byte[] bytes = CacheEntryFormat.Serialize(name, kind, userId, DateTimeOffset.UtcNow, payloadJson, _protect, credential);
             _storage.Write(name, bytes);
             _storage.RemoveLeftovers(all: false);
         }
@@ -114,39 +199,88 @@ internal sealed class SiperbCache
         }
     }
 
-    /// <summary>Deletes one entry.</summary>
-    public void Delete(string logicalKey) => _storage.Delete(CacheEntryFormat.NameOf(logicalKey));
-
-    /// <summary>Deletes every entry, or those of one user; returns how many. Unreadable entries go too when clearing all.</summary>
-    public int Clear(string? userId, IClientLog log)
+    /// <summary>Deletes one entry; the outcome says whether it was there, and whether it is gone.</summary>
+    public DeleteOutcome Delete(string logicalKey)
     {
-        int deleted = 0;
+        string name = CacheEntryFormat.NameOf(logicalKey);
+        var outcome = new DeleteOutcome();
+        TryDelete(name, outcome);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Deletes every entry, or those of one user (an entry damaged past reading its user stays, as
+    /// nobody can tell whose it is). Reports what was deleted and what could not be.
+    /// </summary>
+    public DeleteOutcome Clear(string? userId, IClientLog log)
+    {
+        var outcome = new DeleteOutcome();
         using IDisposable? held = _storage.TryLock(WriteLockWait, CancellationToken.None);
         foreach (string name in _storage.Names())
         {
             if (userId is not null)
             {
+                string? owner;
                 try
                 {
                     if (!_storage.TryRead(name, out byte[] content)) continue;
-                    CacheEntry entry = CacheEntryFormat.Deserialize(name, content, _protect);
-                    if (!string.Equals(entry.UserId, userId, StringComparison.OrdinalIgnoreCase)) continue;
+                    owner = CacheEntryFormat.TryReadUserId(name, content, _protect);
                 }
                 catch (CacheEntryException)
                 {
-                    continue; // cannot tell whose it is
+                    owner = null;
                 }
+                if (owner is null || !string.Equals(owner, userId, StringComparison.OrdinalIgnoreCase)) continue;
             }
-            _storage.Delete(name);
-            deleted++;
+            TryDelete(name, outcome);
         }
         if (userId is null) _storage.RemoveLeftovers(all: held is not null);
-        log.Verbose($"Deleted {deleted} entries from the Siperb cache ({_storage.Description}).");
-        return deleted;
+        log.Verbose($"Deleted {outcome.Deleted} entries from the Siperb cache ({_storage.Description}){(outcome.NotDeleted.Count == 0 ? string.Empty : $"; {outcome.NotDeleted.Count} could not be deleted")}.");
+        return outcome;
+    }
+
+    /// <summary>Deletes every entry of one user (Remove-SiperbSession -ClearCache).</summary>
+    public DeleteOutcome ClearUser(string userId, IClientLog log) => Clear(userId, log);
+
+    private void TryDelete(string name, DeleteOutcome outcome)
+    {
+        try
+        {
+            if (_storage.Delete(name)) outcome.Deleted++;
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
+            outcome.NotDeleted.Add(new NotDeletedEntry(_storage.PathFor(name), e.Message));
+        }
+    }
+
+    /// <summary>What a deletion did: how many entries went, and which stayed and why (never their content).</summary>
+    public sealed class DeleteOutcome
+    {
+        public int Deleted { get; set; }
+
+        public List<NotDeletedEntry> NotDeleted { get; } = new();
+    }
+
+    /// <summary>An entry that is still on disk after a delete: its path and the system's reason.</summary>
+    public sealed class NotDeletedEntry
+    {
+        public NotDeletedEntry(string path, string reason)
+        {
+            Path = path;
+            Reason = reason;
+        }
+
+        public string Path { get; }
+
+        public string Reason { get; }
     }
 
     /// <summary>The writers' lock, for a read-check-write sequence (the double-checked login).</summary>
     public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) => _storage.TryLock(wait, cancellationToken);
+
+    /// <summary>As <see cref="TryLock"/>, waiting without blocking a thread.</summary>
+    public Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken) => _storage.TryLockAsync(wait, cancellationToken);
 
     /// <summary>A session as cached: what is needed to use it without a login.</summary>
     public sealed class SessionRecord

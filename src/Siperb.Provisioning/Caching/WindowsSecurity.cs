@@ -76,6 +76,58 @@ internal static class WindowsSecurity
         }
     }
 
+    /// <summary>The well-known SID of BUILTIN\Administrators, which owns what an elevated administrator creates.</summary>
+    public const string AdministratorsSid = "S-1-5-32-544";
+
+    /// <summary>
+    /// Whether a folder owned by <paramref name="ownerSid"/> may hold the cache of <paramref name="userSid"/>:
+    /// only the user's own, or (for an elevated administrator, whose new objects the Administrators group
+    /// owns) that group's. Anything else was planted by someone else and is refused. Pure, so tested anywhere.
+    /// </summary>
+    public static bool IsTrustedOwner(string? ownerSid, string userSid, bool userIsElevatedAdministrator)
+    {
+        if (string.IsNullOrEmpty(ownerSid)) return false;
+        if (string.Equals(ownerSid, userSid, StringComparison.OrdinalIgnoreCase)) return true;
+        return userIsElevatedAdministrator && string.Equals(ownerSid, AdministratorsSid, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Refuses (CacheFolderRefusedException) an existing cache folder that is a reparse point or that another user owns.</summary>
+    public static void CheckExistingFolder(string path)
+    {
+        if ((File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0)
+        {
+            throw new CacheFolderRefusedException("The cache folder is a link (reparse point); it is not used.");
+        }
+        string? owner = OwnerSidOf(path);
+        if (!IsTrustedOwner(owner, CurrentUserSid(), Native.IsUserAnAdmin()))
+        {
+            throw new CacheFolderRefusedException($"The cache folder belongs to another account ({owner ?? "unknown"}); it is not used.");
+        }
+    }
+
+    private static string? OwnerSidOf(string path)
+    {
+        int result = Native.GetNamedSecurityInfoW(path, 1 /* SE_FILE_OBJECT */, 0x1 /* OWNER_SECURITY_INFORMATION */,
+            out IntPtr owner, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero, out IntPtr descriptor);
+        if (result != 0) return null;
+        try
+        {
+            if (!Native.ConvertSidToStringSidW(owner, out IntPtr text)) return null;
+            try
+            {
+                return Marshal.PtrToStringUni(text);
+            }
+            finally
+            {
+                Native.LocalFree(text);
+            }
+        }
+        finally
+        {
+            Native.LocalFree(descriptor);
+        }
+    }
+
     /// <summary>Encrypts with DPAPI for the current user.</summary>
     public static byte[] Protect(byte[] plain, byte[] entropy) => Transform(plain, entropy, protect: true);
 
@@ -206,6 +258,14 @@ internal static class WindowsSecurity
         [DllImport("kernel32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
         public static extern Microsoft.Win32.SafeHandles.SafeFileHandle CreateFileW(string path, uint access, int share,
             ref SECURITY_ATTRIBUTES attributes, int disposition, int flags, IntPtr template);
+
+        [DllImport("advapi32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
+        public static extern int GetNamedSecurityInfoW(string name, int objectType, int securityInfo, out IntPtr owner,
+            IntPtr group, IntPtr dacl, IntPtr sacl, out IntPtr descriptor);
+
+        [DllImport("shell32.dll")]
+        [return: MarshalAs(UnmanagedType.Bool)]
+        public static extern bool IsUserAnAdmin();
 
         [DllImport("kernel32.dll")]
         public static extern IntPtr GetCurrentProcess();

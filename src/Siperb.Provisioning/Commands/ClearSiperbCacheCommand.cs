@@ -22,7 +22,8 @@ public sealed class ClearSiperbCacheCommand : SiperbCmdlet
         Flush();
         string what = UserId is null ? "every entry" : $"the entries of user {UserId}";
         if (!ShouldProcess(cache.Location, $"Delete {what} of the Siperb cache")) return;
-        cache.Clear(UserId, Log);
+        SiperbCache.DeleteOutcome outcome = cache.Clear(UserId, Log);
         Flush();
+        foreach (SiperbCache.NotDeletedEntry entry in outcome.NotDeleted) WriteError(CacheDeletionErrors.For(entry));
     }
 }

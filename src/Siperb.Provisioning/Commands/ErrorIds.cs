@@ -62,4 +62,7 @@ internal static class ErrorIds
 
     /// <summary>Export-SiperbClientConfig: the folder or the file could not be written.</summary>
     public const string ClientConfigWriteFailed = nameof(ClientConfigWriteFailed);
+
+    /// <summary>A cache entry could not be deleted (a read-only file system, no permission); it is still on disk.</summary>
+    public const string CacheEntryNotDeleted = nameof(CacheEntryNotDeleted);
 }

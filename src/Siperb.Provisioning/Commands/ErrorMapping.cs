@@ -27,7 +27,7 @@ internal static class ErrorMapping
             SiperbErrorKind.InvalidResponse => (ErrorIds.InvalidResponse, ErrorCategory.InvalidData),
             _ => (ErrorIds.RequestRejected, ErrorCategory.InvalidOperation),
         };
-        var record = new ErrorRecord(e, id, category, target);
+        var record = new ErrorRecord(e, id, category, SecretScrubber.ScrubTarget(target));
         string? advice = AdviceFor(e.Remedy);
         if (advice is not null) record.ErrorDetails = new ErrorDetails(SecretScrubber.Scrub(e.Message + " " + advice));
         return record;

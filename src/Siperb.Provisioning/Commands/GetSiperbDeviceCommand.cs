@@ -103,7 +103,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
                     return new Fetched<List<DeviceData>>(new List<DeviceData>(),
                         rawDevices is null ? null : "[" + string.Join(",", rawDevices) + "]");
                 },
-                _ => handedOut == 0, log, cancellation)));
+                _ => handedOut == 0, log, cancellation, CacheCredential.Of(session.Api))));
             foreach (DeviceData device in result.Value) OnItem(device);
         }
         catch (SiperbApiException e)

@@ -124,7 +124,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
                     // Only provisioning that is served is stored.
                     return new Fetched<DeviceData>(device, ProvisioningOutcome.IsProvisioned(device) ? device.RawJson : null);
                 },
-                staleAllowed: null, log, cancellationToken).ConfigureAwait(false);
+                staleAllowed: null, log, cancellationToken, CacheCredential.Of(api)).ConfigureAwait(false);
             return ProvisioningOutcome.Build(api, token, result.Value, AsPlainText.IsPresent);
         }
         catch (SiperbApiException e)

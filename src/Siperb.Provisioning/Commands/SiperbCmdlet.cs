@@ -108,7 +108,8 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             {
                 if (!Uri.TryCreate(fromEnvironment.Trim(), UriKind.Absolute, out chosen))
                 {
-                    ThrowInvalidArgument($"The environment variable {EnvironmentVariables.ApiBaseUri} is not an absolute URI. Set it to a URI such as https://api.siperb.com, or pass -ApiBaseUri.", fromEnvironment);
+                    // The target names the variable, not its value: an unusable value may still hold a credential.
+                    ThrowInvalidArgument($"The environment variable {EnvironmentVariables.ApiBaseUri} is not an absolute URI. Set it to a URI such as https://api.siperb.com, or pass -ApiBaseUri.", EnvironmentVariables.ApiBaseUri);
                 }
             }
         }
@@ -161,6 +162,11 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             client.Dispose();
             ThrowTerminatingError(ToErrorRecord(e, null));
             throw; // not reached
+        }
+        catch
+        {
+            client.Dispose(); // whatever else ended the login (Ctrl+C included), the client goes with it
+            throw;
         }
     }
 
@@ -215,7 +221,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     private protected void ThrowInvalidArgument(string message, object? target)
     {
         ThrowTerminatingError(new ErrorRecord(new ArgumentException(SecretScrubber.Scrub(message)), ErrorIds.InvalidArgument,
-            ErrorCategory.InvalidArgument, target));
+            ErrorCategory.InvalidArgument, SecretScrubber.ScrubTarget(target)));
     }
 
     /// <summary>Forwards to <see cref="ErrorMapping.ToErrorRecord"/>: a stable id, a real category, the item as target.</summary>

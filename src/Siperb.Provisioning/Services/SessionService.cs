@@ -25,8 +25,7 @@ internal sealed class SessionService
     /// <summary>
     /// Logs in with <paramref name="accessToken"/>: with <paramref name="useDiskCache"/> through the
     /// cache as the class says, without it straight to <c>/Login</c>. <paramref name="force"/> skips
-    /// the cached session (the new one replaces it). Waits for the lock synchronously: run it off the
-    /// pipeline thread.
+    /// the cached session (the new one replaces it). Waits for the lock without blocking a thread.
     /// </summary>
     public async Task<ApiSession> LogInAsync(SiperbClient client, string accessToken, bool useDiskCache, bool force, IClientLog log,
         CancellationToken cancellationToken)
@@ -39,7 +38,7 @@ internal sealed class SessionService
         {
             // Double-checked: whoever holds the lock logs in and writes; the others find its entry.
             TimeSpan wait = TimeSpan.FromSeconds(Math.Min(client.Settings.TimeoutSec * 2, 120));
-            using IDisposable? held = cache.TryLock(wait, cancellationToken);
+            using IDisposable? held = await cache.TryLockAsync(wait, cancellationToken).ConfigureAwait(false);
             if (held is null) log.Verbose("The Siperb cache stayed locked; logging in without it.");
             if (!force && held is not null) session = FromCache(cache, client, accessToken, hash, log);
             if (session is null)
