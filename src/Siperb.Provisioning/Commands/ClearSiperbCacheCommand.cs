@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
 
 namespace Siperb.Provisioning.Commands;
@@ -18,6 +19,17 @@ public sealed class ClearSiperbCacheCommand : SiperbCmdlet
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
+        if (UserId is not null)
+        {
+            try
+            {
+                InputValidation.ValidateUserId(UserId);
+            }
+            catch (SiperbApiException e)
+            {
+                ThrowTerminatingError(ToErrorRecord(e, UserId));
+            }
+        }
         SiperbCache cache = SiperbCache.Open(Log);
         Flush();
         string what = UserId is null ? "every entry" : $"the entries of user {UserId}";

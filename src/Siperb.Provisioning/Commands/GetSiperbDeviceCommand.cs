@@ -26,6 +26,11 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     private SiperbSession? _session;
     private System.Collections.Generic.List<string>? _rawDevices;
     private int _handedOut;
+    private string[] _exactNames = Array.Empty<string>();
+    private HashSet<string>? _namesFound;
+    private HashSet<string>? _tokensFound;
+    private HashSet<string>? _namesOnOtherPlatforms;
+    private HashSet<string>? _tokensOnOtherPlatforms;
 
     /// <summary>The session to use; default: this runspace's current session.</summary>
     [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipeline = true)]
@@ -75,13 +80,54 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         _namePatterns = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToArray();
         _platforms = Platform.Contains("*") ? null : new HashSet<string>(Platform, StringComparer.OrdinalIgnoreCase);
         _tokens = DeviceToken is null ? null : new HashSet<string>(DeviceToken, StringComparer.Ordinal);
+        _exactNames = Name?.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
+            ?? Array.Empty<string>();
     }
 
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         _session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
-        SiperbSession session = _session;
+        _namesFound = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        _tokensFound = new HashSet<string>(StringComparer.Ordinal);
+        _namesOnOtherPlatforms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        _tokensOnOtherPlatforms = new HashSet<string>(StringComparer.Ordinal);
+        if (List(_session)) WriteNotFoundErrors(_session);
+    }
+
+    /// <summary>
+    /// A -Name without wildcards or a -DeviceToken that matched no device is an ObjectNotFound error,
+    /// one per value (as Get-AzVM -Name nope); a wildcard pattern that matches nothing stays silent.
+    /// </summary>
+    private void WriteNotFoundErrors(SiperbSession session)
+    {
+        string platforms = _platforms is null ? string.Empty : $" of platform {string.Join(", ", Platform)}";
+        foreach (string name in _exactNames)
+        {
+            if (_namesFound!.Contains(name)) continue;
+            string hint = _namesOnOtherPlatforms!.Contains(name)
+                ? " A device of another platform has it: add -Platform *."
+                : " Run Get-SiperbDevice -Platform * to see every description, or use wildcards (-Name '*part*').";
+            WriteError(new ErrorRecord(
+                new ItemNotFoundException($"User {session.UserId} has no device{platforms} described as '{name}'.{hint}"),
+                ErrorIds.DeviceNameNotFound, ErrorCategory.ObjectNotFound, name));
+        }
+        foreach (string token in DeviceToken ?? Array.Empty<string>())
+        {
+            if (_tokensFound!.Contains(token)) continue;
+            _tokensFound.Add(token); // one error per token, even when given twice
+            string hint = _tokensOnOtherPlatforms!.Contains(token)
+                ? " The device is of another platform: add -Platform *."
+                : " Run Get-SiperbDevice -Platform * to see every device token.";
+            WriteError(new ErrorRecord(
+                new ItemNotFoundException($"User {session.UserId} has no device{platforms} with the token '{token}'.{hint}"),
+                ErrorIds.DeviceNotFound, ErrorCategory.ObjectNotFound, token));
+        }
+    }
+
+    /// <summary>Writes the devices (from the cache or the API); false when the list could not be had.</summary>
+    private bool List(SiperbSession session)
+    {
         string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, CacheKey);
         CacheEntry? cached = Cache?.Read(cacheKey, SiperbCache.DevicesKind, Log);
         Flush();
@@ -89,10 +135,11 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         {
             WriteVerbose($"Devices of user {session.UserId} come from the cache ({FormatAge(cached.AgeAt(DateTimeOffset.UtcNow))} old).");
             EmitCached(cached);
-            return;
+            return true;
         }
         _rawDevices = Cache is null ? null : new System.Collections.Generic.List<string>();
         _handedOut = 0;
+        bool listed = false;
         try
         {
             bool keepRawJson = _rawDevices is not null;
@@ -102,6 +149,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
                     keepRawJson),
                 Log, Cancellation)));
             WriteVerbose($"The service listed {count} devices for user {session.UserId}.");
+            listed = true;
             if (_rawDevices is not null)
             {
                 Cache!.Write(cacheKey, SiperbCache.DevicesKind, session.UserId, "[" + string.Join(",", _rawDevices) + "]", Log, cancellationToken: Cancellation);
@@ -113,6 +161,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
             _rawDevices = null;
             WriteWarning(StaleWarning("the device list", cached, e));
             EmitCached(cached);
+            listed = true;
         }
         catch (SiperbApiException e)
         {
@@ -122,6 +171,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         {
             _rawDevices = null;
         }
+        return listed;
     }
 
     private void EmitCached(CacheEntry entry)
@@ -149,13 +199,18 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
 
     private bool Matches(DeviceData device)
     {
-        if (_platforms is not null && (device.Platform is null || !_platforms.Contains(device.Platform))) return false;
         if (_tokens is not null && (device.DeviceToken is null || !_tokens.Contains(device.DeviceToken))) return false;
-        if (_namePatterns is not null)
+        string description = device.Description ?? string.Empty;
+        if (_namePatterns is not null && !_namePatterns.Any(p => p.IsMatch(description))) return false;
+        bool platformMatches = _platforms is null || (device.Platform is not null && _platforms.Contains(device.Platform));
+        // What -Name (without wildcards) and -DeviceToken found, for the not-found errors at the end.
+        HashSet<string>? tokensSeen = platformMatches ? _tokensFound : _tokensOnOtherPlatforms;
+        HashSet<string>? namesSeen = platformMatches ? _namesFound : _namesOnOtherPlatforms;
+        if (_tokens is not null) tokensSeen?.Add(device.DeviceToken!);
+        foreach (string name in _exactNames)
         {
-            string description = device.Description ?? string.Empty;
-            if (!_namePatterns.Any(p => p.IsMatch(description))) return false;
+            if (string.Equals(WildcardPattern.Unescape(name), description, StringComparison.OrdinalIgnoreCase)) namesSeen?.Add(name);
         }
-        return true;
+        return platformMatches;
     }
 }

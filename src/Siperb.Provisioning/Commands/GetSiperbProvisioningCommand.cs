@@ -28,6 +28,16 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? DeviceToken { get; set; }
 
+    /// <summary>
+    /// The platform the device is known to have, bound by property name from Get-SiperbDevice: a device
+    /// known not to be of platform script fails with DeviceNotScript at once, before its password is
+    /// asked for. Empty (a bare token): the service's answer decides.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? Platform { get; set; }
+
     /// <summary>The session to use; default: the device's session, else this runspace's current session.</summary>
     [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipelineByPropertyName = true)]
     [AllowNull]
@@ -78,7 +88,9 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
                 ThrowTerminatingError(ToErrorRecord(e, token));
             }
             while (_window.Count >= ThrottleLimit) EmitHead();
-            _window.Enqueue(FetchAsync(session, token, Log, Cancellation));
+            _window.Enqueue(IsKnownNotScript(Platform)
+                ? Task.FromResult(Outcome.Fail(NotScriptError(token, Platform)))
+                : FetchAsync(session, token, Log, Cancellation));
             while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
             Flush();
         }
@@ -173,9 +185,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     {
         if (!string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase))
         {
-            return Outcome.Fail(new ErrorRecord(
-                new InvalidOperationException($"The device '{token}' is of platform '{device.Platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
-                ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+            return Outcome.Fail(NotScriptError(token, device.Platform));
         }
         if (device.Settings is null)
         {
@@ -185,6 +195,13 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
         }
         return new Outcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, AsPlainText.IsPresent), null);
     }
+
+    private static bool IsKnownNotScript(string? platform) =>
+        !string.IsNullOrWhiteSpace(platform) && !string.Equals(platform!.Trim(), "script", StringComparison.OrdinalIgnoreCase);
+
+    private static ErrorRecord NotScriptError(string token, string? platform) => new(
+        new InvalidOperationException($"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
+        ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token);
 
     private sealed class Outcome
     {

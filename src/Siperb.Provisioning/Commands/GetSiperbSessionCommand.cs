@@ -14,6 +14,7 @@ namespace Siperb.Provisioning.Commands;
 /// (POST /Login) and makes the session this runspace's current one; with none of them it returns the current session.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SiperbSession", DefaultParameterSetName = ParameterSets.CurrentSession)]
+[Alias("Connect-Siperb")]
 [OutputType(typeof(SiperbSession))]
 public sealed class GetSiperbSessionCommand : SiperbCmdlet
 {

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Reflection;
 using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Commands;
@@ -7,10 +9,25 @@ namespace Siperb.Provisioning.Commands;
 /// <summary>Turns the core's JSON fields into PowerShell objects (as ConvertFrom-Json would).</summary>
 internal static class PSObjectConversion
 {
-    /// <summary>Wraps <paramref name="baseObject"/> and adds each field not in <paramref name="skip"/> as a note property.</summary>
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_typedProperties = new();
+
+    /// <summary>
+    /// Wraps <paramref name="baseObject"/> and adds each field not in <paramref name="skip"/> as a note
+    /// property. PowerShell lists note properties before the type's own, so when there are such fields
+    /// the typed properties are repeated first as note properties of the same values: Format-Table *,
+    /// Export-Csv and ConvertTo-Json then show the known properties first and the unknown ones after.
+    /// </summary>
     public static PSObject WithNoteProperties(object baseObject, JsonFields fields, Func<string, bool> skip)
     {
         var result = new PSObject(baseObject);
+        bool anyUnknown = false;
+        foreach (var field in fields) anyUnknown |= !skip(field.Key);
+        if (!anyUnknown) return result;
+        foreach (PropertyInfo property in s_typedProperties.GetOrAdd(baseObject.GetType(),
+            type => type.GetProperties(BindingFlags.Public | BindingFlags.Instance)))
+        {
+            if (property.GetIndexParameters().Length == 0) result.Properties.Add(new PSNoteProperty(property.Name, property.GetValue(baseObject)));
+        }
         foreach (var field in fields)
         {
             if (skip(field.Key)) continue;

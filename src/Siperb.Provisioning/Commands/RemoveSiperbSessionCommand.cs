@@ -9,6 +9,7 @@ namespace Siperb.Provisioning.Commands;
 /// <para type="synopsis">Forgets this runspace's current Siperb session and deletes its cached copy from disk.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "SiperbSession", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Alias("Disconnect-Siperb")]
 [OutputType(typeof(void))]
 public sealed class RemoveSiperbSessionCommand : SiperbCmdlet
 {

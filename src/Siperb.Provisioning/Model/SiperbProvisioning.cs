@@ -43,6 +43,7 @@ public sealed class SiperbProvisioning
         if (string.IsNullOrEmpty(jwt)) jwt = null;
         SipPassword = SecureText.Wrap(password, asPlainText);
         SipJwt = SecureText.Wrap(jwt, asPlainText);
+        JwtExpiresAt = JwtInspector.TryGetExpiry(jwt, out DateTimeOffset jwtExpiry) ? jwtExpiry : null;
 
         var derived = ProvisioningRules.Derive(SipUsername, SipDomain, SipWssServer, SipWebsocketPort, SipServerPath, SipContact, RegistrationMode);
         WebSocketUri = derived.WebSocketUri;
@@ -93,6 +94,9 @@ public sealed class SiperbProvisioning
     /// <summary>Bearer token for the SIP server, when one exists: a SecureString, or a string with -AsPlainText.</summary>
     public object? SipJwt { get; }
 
+    /// <summary>When SipJwt expires (its exp claim, UTC); null when there is no JWT or it has no readable exp.</summary>
+    public DateTimeOffset? JwtExpiresAt { get; }
+
     /// <summary>Display name of the profile (Settings_json key profileName).</summary>
     public string? ProfileName { get; }
 
@@ -102,7 +106,10 @@ public sealed class SiperbProvisioning
     /// <summary>A user-interface setting of Siperb's browser phone, as sent.</summary>
     public object? VideoResampleSize { get; }
 
-    /// <summary>wss://{SipWssServer}:{SipWebsocketPort}/{SipServerPath}, when the server is known.</summary>
+    /// <summary>
+    /// wss://{SipWssServer}:{SipWebsocketPort}/{SipServerPath}, when the server is known. Its text keeps
+    /// the port (:443 included) on screen, in CSV and in JSON alike.
+    /// </summary>
     public Uri? WebSocketUri { get; }
 
     /// <summary>sip:{SipUsername}@{SipDomain}.</summary>
