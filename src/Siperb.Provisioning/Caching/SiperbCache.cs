@@ -208,4 +208,70 @@ internal sealed class SiperbCache
         }
         Write(SessionKey(accessTokenHash), SessionKind, userId, Encoding.UTF8.GetString(buffer.ToArray()), log, lockHeld);
     }
+
+    /// <summary>What is known of a cached session without its token.</summary>
+    public sealed class CachedSessionInfo
+    {
+        public CachedSessionInfo(string entryName, string userId, DateTimeOffset createdAt, DateTimeOffset? expiresAt, string? email, Uri? apiBaseUri)
+        {
+            EntryName = entryName;
+            UserId = userId;
+            CreatedAt = createdAt;
+            ExpiresAt = expiresAt;
+            Email = email;
+            ApiBaseUri = apiBaseUri;
+        }
+
+        /// <summary>The entry's file name (a hash).</summary>
+        public string EntryName { get; }
+
+        public string UserId { get; }
+
+        public DateTimeOffset CreatedAt { get; }
+
+        /// <summary>When the service said the session ends; null for entries written before it was kept.</summary>
+        public DateTimeOffset? ExpiresAt { get; }
+
+        public string? Email { get; }
+
+        /// <summary>The API root the session belongs to; null for entries written before it was kept.</summary>
+        public Uri? ApiBaseUri { get; }
+    }
+
+    /// <summary>
+    /// Every readable session entry, its token left out. Stops early when <paramref name="budget"/>
+    /// runs out (argument completion must stay quick); unreadable entries are skipped.
+    /// </summary>
+    public IReadOnlyList<CachedSessionInfo> ListSessions(TimeSpan? budget = null)
+    {
+        var sessions = new List<CachedSessionInfo>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (string name in _storage.Names())
+        {
+            if (budget is TimeSpan limit && watch.Elapsed > limit) break;
+            try
+            {
+                if (!_storage.TryRead(name, out byte[] content)) continue;
+                CacheEntry entry = CacheEntryFormat.Deserialize(name, content, _protect);
+                if (!string.Equals(entry.Kind, SessionKind, StringComparison.Ordinal)) continue;
+                using JsonDocument payload = JsonDocument.Parse(entry.Payload);
+                JsonElement root = payload.RootElement;
+                string? userId = root.GetProperty("UserId").GetString();
+                if (string.IsNullOrEmpty(userId)) continue;
+                DateTimeOffset createdAt = root.GetProperty("CreatedAt").GetDateTimeOffset();
+                DateTimeOffset? expiresAt = root.TryGetProperty("ExpiresAt", out JsonElement expires) && expires.ValueKind == JsonValueKind.String
+                    && expires.TryGetDateTimeOffset(out DateTimeOffset parsedExpiry) ? parsedExpiry : null;
+                string? email = root.TryGetProperty("Email", out JsonElement mail) && mail.ValueKind == JsonValueKind.String ? mail.GetString() : null;
+                Uri? baseUri = root.TryGetProperty("ApiBaseUri", out JsonElement uri) && uri.ValueKind == JsonValueKind.String
+                    && Uri.TryCreate(uri.GetString(), UriKind.Absolute, out Uri? parsedUri) ? parsedUri : null;
+                sessions.Add(new CachedSessionInfo(name, userId!, createdAt, expiresAt, email, baseUri));
+            }
+            catch (Exception e) when (e is CacheEntryException or JsonException or KeyNotFoundException or InvalidOperationException
+                or FormatException or System.IO.IOException or UnauthorizedAccessException)
+            {
+                // Not a readable session entry: not listed.
+            }
+        }
+        return sessions;
+    }
 }

@@ -14,6 +14,7 @@ public sealed class ClearSiperbCacheCommand : SiperbCmdlet
     /// <summary>Delete only this user's sessions, device lists and provisioning.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserIdCompleter))]
     public string? UserId { get; set; }
 
     /// <inheritdoc/>

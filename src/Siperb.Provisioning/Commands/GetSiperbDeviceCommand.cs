@@ -17,6 +17,9 @@ namespace Siperb.Provisioning.Commands;
 [OutputType(typeof(SiperbDevice))]
 public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
 {
+    /// <summary>The Write-Progress activity id of device lists.</summary>
+    internal const int ProgressActivityId = 0x5170;
+
     /// <summary>Every platform the API knows.</summary>
     internal static readonly string[] Platforms = { "ios", "android", "webpage", "electron", "script" };
 
@@ -27,6 +30,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     private System.Collections.Generic.List<string>? _rawDevices;
     private int _handedOut;
     private string[] _exactNames = Array.Empty<string>();
+    private ProgressReporter? _progress;
     private HashSet<string>? _namesFound;
     private HashSet<string>? _tokensFound;
     private HashSet<string>? _namesOnOtherPlatforms;
@@ -40,6 +44,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     /// <summary>The user id, with -SessionToken, as Siperb's JS client takes them.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserIdCompleter))]
     public string? UserId { get; set; }
 
     /// <summary>The session token, with -UserId.</summary>
@@ -55,11 +60,13 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeviceNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Only devices with one of these tokens (exact).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeviceTokenCompleter))]
     public string[]? DeviceToken { get; set; }
 
     /// <summary>Only devices of these platforms (default script; * for all).</summary>
@@ -92,7 +99,18 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         _tokensFound = new HashSet<string>(StringComparer.Ordinal);
         _namesOnOtherPlatforms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         _tokensOnOtherPlatforms = new HashSet<string>(StringComparer.Ordinal);
-        if (List(_session)) WriteNotFoundErrors(_session);
+        _progress = ProgressReporter.Start(this, ProgressActivityId, $"Listing the devices of user {_session.UserId}", "devices");
+        bool listed;
+        try
+        {
+            listed = List(_session);
+        }
+        finally
+        {
+            _progress?.Complete();
+            _progress = null;
+        }
+        if (listed) WriteNotFoundErrors(_session);
     }
 
     /// <summary>
@@ -188,6 +206,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     {
         var data = (DeviceData)item;
         _handedOut++;
+        _progress?.Report(_handedOut, null);
         if (data.RawJson is not null) _rawDevices?.Add(data.RawJson);
         if (!Matches(data)) return;
         SiperbSession session = _session!;

@@ -21,11 +21,19 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <summary>The default number of devices fetched at once: what a browser opens per host.</summary>
     public const int DefaultThrottleLimit = 8;
 
+    /// <summary>The Write-Progress activity id of provisioning fetches.</summary>
+    internal const int ProgressActivityId = 0x5171;
+
     private readonly Queue<Task<Outcome>> _window = new();
+    private ProgressReporter? _progress;
+    private long? _total;
+    private long _done;
+    private bool _progressStarted;
 
     /// <summary>The device tokens (from the pipeline by value, or by property name from Get-SiperbDevice).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeviceTokenCompleter))]
     public string[]? DeviceToken { get; set; }
 
     /// <summary>
@@ -46,6 +54,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <summary>The user id, with -SessionToken, as Siperb's JS client takes them.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserIdCompleter))]
     public string? UserId { get; set; }
 
     /// <summary>The session token, with -UserId.</summary>
@@ -76,6 +85,13 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     protected override void ProcessRecord()
     {
         SiperbSession session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
+        if (!_progressStarted)
+        {
+            _progressStarted = true;
+            // The total is known when the tokens came as a parameter, not down the pipeline.
+            _total = MyInvocation.ExpectingInput ? null : DeviceToken!.Length;
+            _progress = ProgressReporter.Start(this, ProgressActivityId, "Fetching SIP provisioning", "devices");
+        }
         foreach (string token in DeviceToken!)
         {
             try
@@ -97,7 +113,11 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     }
 
     /// <inheritdoc/>
-    protected override void EndProcessing() => Drain();
+    protected override void EndProcessing()
+    {
+        Drain();
+        _progress?.Complete();
+    }
 
     private void Drain()
     {
@@ -108,6 +128,8 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     {
         Outcome outcome = Await(_window.Peek());
         _window.Dequeue();
+        _done++;
+        _progress?.Report(_done, _total);
         if (outcome.Error is not null)
         {
             WriteError(outcome.Error);
@@ -115,7 +137,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
         }
         SiperbProvisioning provisioning = outcome.Provisioning!;
         WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings,
-            key => SiperbProvisioning.IsKnownSetting(key)));
+            key => SiperbProvisioning.IsKnownSetting(key), knownFirst: true));
     }
 
     private async Task<Outcome> FetchAsync(SiperbSession session, string token, IClientLog log, CancellationToken cancellationToken)
