@@ -28,14 +28,15 @@ internal static class CompletionDevices
 
     private sealed class Entry
     {
-        public Entry(string key, DateTime fetchedAt, IReadOnlyList<DeviceData> devices)
+        public Entry(SiperbSession session, DateTime fetchedAt, IReadOnlyList<DeviceData> devices)
         {
-            Key = key;
+            Session = session;
             FetchedAt = fetchedAt;
             Devices = devices;
         }
 
-        public string Key { get; }
+        /// <summary>The session the list belongs to (a new Get-SiperbSession fetches anew).</summary>
+        public SiperbSession Session { get; }
 
         public DateTime FetchedAt { get; }
 
@@ -66,11 +67,10 @@ internal static class CompletionDevices
         if (session is null || runspace is null) return Array.Empty<DeviceData>();
         try
         {
-            string key = session.ApiBaseUri.AbsoluteUri + "\n" + session.UserId;
             Holder holder = s_lists.GetOrCreateValue(runspace);
             Entry? last = holder.Last;
             DateTime now = DateTime.UtcNow;
-            if (last is not null && last.Key == key && now - last.FetchedAt < (last.Failed ? FailureLifetime : Lifetime)) return last.Devices;
+            if (last is not null && ReferenceEquals(last.Session, session) && now - last.FetchedAt < (last.Failed ? FailureLifetime : Lifetime)) return last.Devices;
             var devices = new List<DeviceData>();
             using var cancellation = new CancellationTokenSource(Timeout);
             ApiSession api = session.Api;
@@ -88,7 +88,7 @@ internal static class CompletionDevices
             if (!done) cancellation.Cancel();
             IReadOnlyList<DeviceData> result;
             lock (devices) result = done ? devices.ToArray() : Array.Empty<DeviceData>();
-            holder.Last = new Entry(key, now, result);
+            holder.Last = new Entry(session, now, result);
             return result;
         }
         catch (Exception)
