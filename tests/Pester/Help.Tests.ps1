@@ -243,7 +243,8 @@ Describe 'Manifest' {
     }
 
     It 'exports exactly the cmdlets the module has, each with a page' {
-        @($Data.CmdletsToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning).Name | Sort-Object)
+        @($Data.CmdletsToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning -CommandType Cmdlet).Name | Sort-Object)
+        @($Data.AliasesToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning -CommandType Alias).Name | Sort-Object)
         foreach ($name in $Data.CmdletsToExport) { Join-Path $Root "docs/$name.md" | Should -Exist }
     }
 
