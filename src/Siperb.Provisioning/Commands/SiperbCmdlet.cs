@@ -235,11 +235,11 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             if (cached is null)
             {
                 cached = Await(ApiSession.LoginAsync(client, accessToken, Log, Cancellation));
-                if (held is not null) cache.WriteSession(hash, cached.UserId, cached.SessionToken, cached.CreatedAt, Log, lockHeld: true);
+                if (held is not null) cache.WriteSession(hash, cached, Log, lockHeld: true);
                 Flush();
             }
         }
-        cached.Renewed += (_, e) => SiperbCache.Open(e.Log).WriteSession(hash, cached.UserId, cached.SessionToken, cached.CreatedAt, e.Log);
+        cached.Renewed += (_, e) => SiperbCache.Open(e.Log).WriteSession(hash, cached, e.Log);
         cached.Invalidated += (_, e) => SiperbCache.Open(e.Log).Delete(SiperbCache.SessionKey(hash));
         return cached;
     }
@@ -250,7 +250,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
         Flush();
         if (record is null) return null;
         WriteVerbose($"Using the cached session of user {record.UserId} from {record.CreatedAt:u}; no login needed.");
-        return new ApiSession(client, record.UserId, record.SessionToken, accessToken, record.CreatedAt);
+        return new ApiSession(client, record.UserId, record.SessionToken, accessToken, record.CreatedAt, record.LoginFields);
     }
 
     /// <summary>
