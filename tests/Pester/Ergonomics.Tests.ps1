@@ -729,6 +729,109 @@ Describe 'Write-Progress on long work' {
     }
 }
 
+Describe 'Cached sessions: Get-SiperbSession -ListAvailable and -RemoveOtherSessions' {
+    BeforeAll {
+        # Every session entry on disk, parsed (plain JSON on Unix).
+        function Get-SessionEntry {
+            foreach ($file in Get-ChildItem -LiteralPath $env:SIPERB_CACHE_DIR -Filter '*.entry' -File -ErrorAction Ignore) {
+                $json = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
+                if ($json.Kind -eq 'session') { $json | Add-Member -NotePropertyName File -NotePropertyValue $file.FullName -PassThru }
+            }
+        }
+        # A copy of a user's cached session under another key: what a session of another (older) PAT
+        # of the same user looks like on disk.
+        function Copy-SessionEntry($Entry, [scriptblock] $Change = {}) {
+            $copy = Get-Content -LiteralPath $Entry.File -Raw | ConvertFrom-Json
+            $copy.Key = -join ((1..64) | ForEach-Object { '{0:x}' -f (Get-Random -Maximum 16) })
+            & $Change $copy
+            $file = Join-Path $env:SIPERB_CACHE_DIR "$($copy.Key).entry"
+            $copy | ConvertTo-Json -Depth 20 -Compress | Set-Content -LiteralPath $file -NoNewline
+            $file
+        }
+    }
+
+    BeforeEach {
+        Remove-SiperbSession
+        Clear-SiperbCache -Confirm:$false
+        Reset-SiperbEmulator -Emulator $Emulator
+    }
+
+    It 'lists every cached session with user, e-mail, base URI, created and expires, and never a token' {
+        foreach ($user in $Users) { $null = Connect-TestUser $user -Force -Scope CurrentUser }
+        $listed = @(Get-SiperbSession -ListAvailable)
+        $listed.Count | Should -Be $Users.Count
+        foreach ($user in $Users) {
+            $entry = $listed | Where-Object UserId -EQ $user.UserId
+            $entry | Should -BeOfType ([Siperb.Provisioning.SiperbCachedSession])
+            $entry.Email | Should -Be $user.Email
+            $entry.ApiBaseUri.OriginalString.TrimEnd('/') | Should -Be $BaseUri.TrimEnd('/')
+            $entry.CreatedAt | Should -BeGreaterThan ([datetimeoffset]::UtcNow.AddMinutes(-5))
+            $entry.ExpiresAt | Should -BeGreaterThan ([datetimeoffset]::UtcNow.AddDays(24))
+        }
+        @($listed | Where-Object IsCurrent).UserId | Should -Be $Users[-1].UserId
+        $listed[0].PSObject.Properties.Name | Should -Not -Contain 'SessionToken'
+        $text = ($listed | Format-List * | Out-String -Width 200) + ($listed | ConvertTo-Json -Depth 5) + ($listed | Out-String -Width 120)
+        foreach ($secret in Get-SiperbEmulatorSecret -Emulator $Emulator) { $text | Should -Not -BeLike "*$secret*" }
+        $lines = Get-FirstTable ($listed | Out-String -Width 120)
+        Assert-TableFits $lines 120
+        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('UserId', 'Email', 'CreatedAt', 'ExpiresAt', 'ApiBaseUri')
+    }
+
+    It 'deletes expired entries (<Case>) instead of only ignoring them' -TestCases @(
+        @{ Case = 'older than 24 hours'; Change = { param($e) $e.Payload.CreatedAt = [datetimeoffset]::UtcNow.AddHours(-25).ToString('o') } }
+        @{ Case = 'past the expiry /Login gave'; Change = { param($e) $e.Payload.ExpiresAt = [datetimeoffset]::UtcNow.AddMinutes(-1).ToString('o') } }
+    ) {
+        $null = Connect-TestUser $Anna -Force -Scope CurrentUser
+        $null = Connect-TestUser $Bob -Force -Scope CurrentUser
+        $bobEntry = Get-SessionEntry | Where-Object UserId -EQ $Bob.UserId
+        $json = Get-Content -LiteralPath $bobEntry.File -Raw | ConvertFrom-Json
+        & $Change $json
+        $json | ConvertTo-Json -Depth 20 -Compress | Set-Content -LiteralPath $bobEntry.File -NoNewline
+        $listed = @(Get-SiperbSession -ListAvailable)
+        $listed.UserId | Should -Be @($Anna.UserId)
+        $bobEntry.File | Should -Not -Exist
+        @(Get-SessionEntry).Count | Should -Be 1
+    }
+
+    It 'keeps what /Login answered in the cache: a new process gets Email and ExpiresAt without a login' {
+        $session = Connect-TestUser $Anna -Force -Scope CurrentUser
+        Clear-SiperbEmulatorRequest -Emulator $Emulator
+        $child = Invoke-TestChildPwsh "`$s = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'; `"email=`$(`$s.Email)`"; `"expires=`$(`$s.ExpiresAt.ToUnixTimeMilliseconds())`"; `"plan=`$(`$s.AdditionalProperties.Extra.Plan)`""
+        $child.ExitCode | Should -Be 0 -Because $child.Errors
+        Get-LoginCount | Should -Be 0
+        $child.Output | Should -Match "email=$([regex]::Escape($Anna.Email))"
+        $child.Output | Should -Match "expires=$($session.ExpiresAt.ToUnixTimeMilliseconds())"
+        $child.Output | Should -Match 'plan=Business'
+        (Get-Content -LiteralPath (Get-SessionEntry).File -Raw) | Should -Not -Match ([regex]::Escape($Anna.Pat))
+    }
+
+    It 'after a PAT rotation, Get-SiperbSession -AccessToken (the new PAT) -RemoveOtherSessions leaves no session of the old PAT (<Scope>)' -TestCases @(
+        @{ Scope = 'CurrentUser' }, @{ Scope = 'Process' }
+    ) {
+        $null = Connect-TestUser $Anna -Force -Scope CurrentUser
+        $null = Connect-TestUser $Bob -Force -Scope CurrentUser
+        $annaEntry = Get-SessionEntry | Where-Object UserId -EQ $Anna.UserId
+        # Two sessions of older PATs of the same user, one written by an older version (no base URI),
+        # and one of the same user against another API, which stays.
+        $old1 = Copy-SessionEntry $annaEntry
+        $old2 = Copy-SessionEntry $annaEntry { param($e) $e.Payload.PSObject.Properties.Remove('ApiBaseUri') }
+        $other = Copy-SessionEntry $annaEntry { param($e) $e.Payload.ApiBaseUri = 'https://api.example.net/' }
+        @(Get-SiperbSession -ListAvailable | Where-Object UserId -EQ $Anna.UserId).Count | Should -Be 4
+        $session = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Anna.Pat) -ApiBaseUri $BaseUri -Scope $Scope -RemoveOtherSessions
+        $session.UserId | Should -Be $Anna.UserId
+        $old1, $old2 | Should -Not -Exist
+        $other | Should -Exist
+        $left = @(Get-SiperbSession -ListAvailable)
+        @($left | Where-Object { $_.UserId -eq $Anna.UserId -and "$($_.ApiBaseUri)".TrimEnd('/') -eq $BaseUri.TrimEnd('/') }).Count | Should -Be $(if ($Scope -eq 'CurrentUser') { 1 } else { 0 })
+        @($left | Where-Object UserId -EQ $Bob.UserId).Count | Should -Be 1
+        (Get-SiperbSession).UserId | Should -Be $Anna.UserId
+    }
+
+    It 'refuses -RemoveOtherSessions without a new token' {
+        { Get-SiperbSession -RemoveOtherSessions } | Should -Throw -ErrorId 'InvalidArgument,Siperb.Provisioning.Commands.GetSiperbSessionCommand'
+    }
+}
+
 Describe 'Connect-Siperb and Disconnect-Siperb' {
     It 'exports <Alias> as an alias of <Command>' -TestCases @(
         @{ Alias = 'Connect-Siperb'; Command = 'Get-SiperbSession' }
