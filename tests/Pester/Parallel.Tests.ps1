@@ -178,7 +178,7 @@ Describe 'Import' {
         $env:SIPERB_API_BASE_URI = $BaseUri
         $env:SIPERB_CACHE_DIR = $cache
         try {
-            $result = Invoke-TestChildPwsh '(Get-Command -Module Siperb.Provisioning).Name -join ","'
+            $result = Invoke-TestChildPwsh '(Get-Command -Module Siperb.Provisioning -CommandType Cmdlet).Name -join ","'
         } finally {
             $env:SIPERB_ACCESS_TOKEN = $saved.Token
             $env:SIPERB_API_BASE_URI = $saved.Base
