@@ -7,7 +7,7 @@
     Tasks (several may be given; they run in the order given):
       Build    compiles the module and lays it out in out/Siperb.Provisioning (manifest, assembly,
                format file, help from Docs, and Dependencies/ for Windows PowerShell 5.1: the
-               System.Text.Json closure, checked against the resolver's allow-list).
+               System.Text.Json closure, checked against the allow-list src/Siperb.Provisioning/Dependencies.txt).
       Docs     writes en-US/Siperb.Provisioning.dll-Help.xml (MAML) and
                en-US/about_Siperb.Provisioning.help.txt from docs/*.md into the module folder:
                PlatyPS's New-ExternalHelp when platyPS is installed, else .config/build/ConvertTo-MamlHelp.ps1.
@@ -58,7 +58,7 @@ $PesterVersion = '5.7.1'
 $script:ModuleBuilt = $false
 
 # The same PowerShell that runs this script, started as a child process.
-. (Join-Path $Root 'tests/ChildPwsh.ps1')
+. (Join-Path $Root '.config/build/ChildPwsh.ps1')
 $PwshCommand = Get-PwshCommand
 
 function Invoke-Native {
@@ -134,11 +134,13 @@ function Write-BuiltManifest {
 }
 
 function Get-DependencyAllowList {
-    # The one allow-list is DependencyResolver.AllowedAssemblies in ModuleInitializer.cs.
-    $source = Get-Content (Join-Path $Root "src/$ModuleName/ModuleInitializer.cs") -Raw
-    $match = [regex]::Match($source, 'AllowedAssemblies\s*=\s*new\[\]\s*\{(?<names>[^}]*)\}')
-    if (-not $match.Success) { throw 'DependencyResolver.AllowedAssemblies was not found in ModuleInitializer.cs.' }
-    @([regex]::Matches($match.Groups['names'].Value, '"([^"]+)"') | ForEach-Object { $_.Groups[1].Value }) | Sort-Object
+    # The one allow-list is the data file src/Siperb.Provisioning/Dependencies.txt (one name a line,
+    # '#' comments), embedded in the assembly for DependencyResolver.AllowedAssemblies.
+    $file = Join-Path $Root "src/$ModuleName/Dependencies.txt"
+    if (-not (Test-Path -LiteralPath $file)) { throw "The dependency allow-list $file is missing." }
+    $names = @(Get-Content -LiteralPath $file | ForEach-Object Trim | Where-Object { $_ -and -not $_.StartsWith('#') })
+    if ($names.Count -eq 0) { throw "The dependency allow-list $file names no assembly." }
+    $names | Sort-Object
 }
 
 function Copy-WindowsPowerShellDependency {
@@ -157,7 +159,7 @@ function Copy-WindowsPowerShellDependency {
     $allowList = Get-DependencyAllowList
     $closure = @($files | ForEach-Object { [IO.Path]::GetFileNameWithoutExtension($_) } | Sort-Object)
     if (Compare-Object $closure $allowList) {
-        throw "The System.Text.Json closure ($($closure -join ', ')) differs from DependencyResolver.AllowedAssemblies ($($allowList -join ', ')). Update the allow-list in ModuleInitializer.cs."
+        throw "The System.Text.Json closure ($($closure -join ', ')) differs from the allow-list ($($allowList -join ', ')). Update src/$ModuleName/Dependencies.txt."
     }
     $dependencies = Join-Path $ModuleOut 'Dependencies'
     New-Item -ItemType Directory -Path $dependencies -Force | Out-Null

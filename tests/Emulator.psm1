@@ -1,8 +1,9 @@
-#Requires -Version 7.0
+#Requires -Version 5.1
 <#
     Helpers to start, stop and steer the Siperb API emulator (tests/Siperb.Emulator) from Pester
     tests and demos. Every function that talks to an emulator takes -Emulator and defaults to the
     one started last. See tests/Siperb.Emulator/README.md for the control API behind them.
+    Runs on Windows PowerShell 5.1 too (the demo runs there in CI), so no PowerShell 7-only syntax.
 #>
 Set-StrictMode -Version Latest
 
@@ -28,9 +29,9 @@ function Invoke-EmulatorControl {
     $request = @{
         Uri         = "$($target.BaseUri)/_emulator/$Route"
         Method      = $Method
-        NoProxy     = $true
         ErrorAction = 'Stop'
     }
+    if ($PSVersionTable.PSVersion.Major -ge 7) { $request.NoProxy = $true }   # Windows PowerShell 5.1 has no -NoProxy
     if ($null -ne $Body) {
         $request.Body = ConvertTo-Json -InputObject $Body -Depth 10 -Compress
         $request.ContentType = 'application/json; charset=utf-8'
@@ -72,11 +73,10 @@ function Start-SiperbEmulator {
     $stdErrPath = Join-Path $temp "$name.err.log"
 
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new($dotnet)
-    foreach ($argument in @($dll, '--port', '0', '--port-file', $portFile, '--exit-with-stdin')) { $startInfo.ArgumentList.Add($argument) }
-    if ($SeedPath) {
-        $startInfo.ArgumentList.Add('--seed')
-        $startInfo.ArgumentList.Add((Resolve-Path -LiteralPath $SeedPath -ErrorAction Stop).ProviderPath)
-    }
+    $arguments = @($dll, '--port', '0', '--port-file', $portFile, '--exit-with-stdin')
+    if ($SeedPath) { $arguments += '--seed', (Resolve-Path -LiteralPath $SeedPath -ErrorAction Stop).ProviderPath }
+    # One quoted command line (ProcessStartInfo.ArgumentList does not exist on .NET Framework).
+    $startInfo.Arguments = ($arguments | ForEach-Object { '"' + ($_ -replace '"', '\"') + '"' }) -join ' '
     $startInfo.UseShellExecute = $false
     $startInfo.RedirectStandardInput = $true
     $startInfo.RedirectStandardOutput = $true

@@ -13,7 +13,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
-Import-Module $PesterPath -Force
+Import-Module (Resolve-Path -LiteralPath $PesterPath).ProviderPath -Force   # a relative path too
 
 # The suites read these to find what they test.
 $env:SIPERB_TEST_MODULE_PATH = (Resolve-Path $ModulePath).Path

@@ -60,22 +60,37 @@ internal sealed class DependencyResolver
     /// <summary>The module's subfolder holding the .NET Framework dependencies.</summary>
     public const string FolderName = "Dependencies";
 
+    /// <summary>The embedded resource holding the allow-list (src/Siperb.Provisioning/Dependencies.txt).</summary>
+    public const string AllowListResourceName = "Siperb.Provisioning.Dependencies.txt";
+
     /// <summary>
     /// The assemblies shipped in <see cref="FolderName"/>: System.Text.Json and its dependency closure
-    /// (netstandard2.0 assets, as compiled against). build.ps1 reads this list and fails when the
-    /// folder holds anything else or misses one of them.
+    /// (netstandard2.0 assets, as compiled against), read from Dependencies.txt, embedded in this
+    /// assembly. build.ps1 reads the same file and fails when the folder holds anything else or misses
+    /// one of them.
     /// </summary>
-    public static readonly IReadOnlyList<string> AllowedAssemblies = new[]
+    public static readonly IReadOnlyList<string> AllowedAssemblies = ReadAllowList();
+
+    /// <summary>The names in the allow-list text: one a line, blank lines and '#' comments skipped.</summary>
+    internal static IReadOnlyList<string> ParseAllowList(string text)
     {
-        "Microsoft.Bcl.AsyncInterfaces",
-        "System.Buffers",
-        "System.Memory",
-        "System.Numerics.Vectors",
-        "System.Runtime.CompilerServices.Unsafe",
-        "System.Text.Encodings.Web",
-        "System.Text.Json",
-        "System.Threading.Tasks.Extensions",
-    };
+        var names = new List<string>();
+        foreach (string line in text.Split('\n'))
+        {
+            string name = line.Trim();
+            if (name.Length == 0 || name[0] == '#') continue;
+            names.Add(name);
+        }
+        return names.AsReadOnly();
+    }
+
+    private static IReadOnlyList<string> ReadAllowList()
+    {
+        using Stream? stream = typeof(DependencyResolver).Assembly.GetManifestResourceStream(AllowListResourceName);
+        if (stream is null) throw new InvalidOperationException($"The resource {AllowListResourceName} is missing from the module assembly.");
+        using var reader = new StreamReader(stream);
+        return ParseAllowList(reader.ReadToEnd());
+    }
 
     private readonly Dictionary<string, string> _allowed;
 

@@ -121,7 +121,7 @@ function Test-Goal {
 
 #region Child pwsh processes
 
-. (Join-Path $PSScriptRoot '../ChildPwsh.ps1')   # Get-PwshCommand
+. (Join-Path $PSScriptRoot '../../.config/build/ChildPwsh.ps1')   # Get-PwshCommand
 
 function Invoke-ChildPwsh {
     <#

@@ -7,7 +7,8 @@
     side by side, each as medians over several repetitions, and writes a markdown report with the
     machine, the versions, one table per case, the ratios, the goals and whether they are met.
 
-      a. import:        child `pwsh -NoProfile -Command 'Import-Module …'` against `-Command '$null'`
+      a. import:        child `pwsh -NoProfile -Command 'Import-Module …'` against importing an empty
+                        script module the same way (paired, interleaved) and against `-Command '$null'`
       b. one chain:     login + list + one provisioning, in this process, zero latency
       c. many devices:  1,000 script devices at 20 ms latency, ours against an Invoke-RestMethod
                         loop and ForEach-Object -Parallel
@@ -56,7 +57,7 @@ $Plan = if ($Quick) {
     }
 } else {
     [pscustomobject]@{
-        Mode = 'full'; ImportReps = 16; ImportSelfReps = 5
+        Mode = 'full'; ImportReps = 15; ImportSelfReps = 5
         ChainReps = 21; ChainsPerRep = 40; ChainWarmup = 150
         ManyDevices = 1000; ManyReps = 5; LoopReps = 3
         CacheReps = 7; CallsPerRep = 20
@@ -102,25 +103,45 @@ function Assert-Count {
 
 #region a. Import
 
-function Measure-ImportCase {
-    Write-Step "a. import: $($Plan.ImportReps) child pwsh starts of each kind, interleaved"
-    $quoted = $ModulePath -replace "'", "''"
-    $commands = [ordered]@{
-        Bare   = '$null'
-        Import = "Import-Module '$quoted'"
-    }
-    # One discarded start of each: the first start after a build pays for cold disk caches.
-    foreach ($command in $commands.Values) { Assert-ChildSucceeded (Invoke-ChildPwsh -Command $command) 'warm-up start' }
+function New-EmptyScriptModule {
+    <# An empty script module (Empty.psm1 and its manifest) in a new temporary folder; returns the manifest path. #>
+    $folder = Join-Path ([System.IO.Path]::GetTempPath()) "siperb-bench-empty-$([guid]::NewGuid().ToString('N'))/Empty"
+    New-Item -ItemType Directory -Path $folder -Force | Out-Null
+    Set-Content -LiteralPath (Join-Path $folder 'Empty.psm1') -Value '' -Encoding utf8
+    $manifest = Join-Path $folder 'Empty.psd1'
+    New-ModuleManifest -Path $manifest -RootModule 'Empty.psm1' -ModuleVersion '1.0.0' -FunctionsToExport @() -CmdletsToExport @() -VariablesToExport @() -AliasesToExport @()
+    $manifest
+}
 
-    $times = @{ Bare = [System.Collections.Generic.List[double]]::new(); Import = [System.Collections.Generic.List[double]]::new() }
-    for ($rep = 1; $rep -le $Plan.ImportReps; $rep++) {
-        $order = if ($rep % 2) { 'Bare', 'Import' } else { 'Import', 'Bare' }
-        foreach ($kind in $order) {
-            $result = Invoke-ChildPwsh -Command $commands[$kind]
-            Assert-ChildSucceeded $result "the $kind start"
-            $times[$kind].Add($result.WallMs)
+function Measure-ImportCase {
+    Write-Step "a. import: $($Plan.ImportReps) rounds of child pwsh starts (bare, empty script module, this module), interleaved"
+    $quoted = $ModulePath -replace "'", "''"
+    $emptyManifest = New-EmptyScriptModule
+    try {
+        $commands = [ordered]@{
+            Bare   = '$null'
+            Empty  = "Import-Module '$($emptyManifest -replace "'", "''")'"
+            Import = "Import-Module '$quoted'"
         }
-        Write-Step "   rep $rep/$($Plan.ImportReps): bare $(Format-Ms $times.Bare[-1]), import $(Format-Ms $times.Import[-1])"
+        # One discarded start of each: the first start after a build pays for cold disk caches.
+        foreach ($command in $commands.Values) { Assert-ChildSucceeded (Invoke-ChildPwsh -Command $command) 'warm-up start' }
+
+        $times = @{}
+        foreach ($kind in $commands.Keys) { $times[$kind] = [System.Collections.Generic.List[double]]::new() }
+        $pairRatios = [System.Collections.Generic.List[double]]::new()
+        $orders = @(('Empty', 'Import', 'Bare'), ('Import', 'Empty', 'Bare'), ('Bare', 'Empty', 'Import'), ('Bare', 'Import', 'Empty'))
+        for ($rep = 1; $rep -le $Plan.ImportReps; $rep++) {
+            # Each round is one pair (empty module, this module) run back to back, the order alternating.
+            foreach ($kind in $orders[($rep - 1) % $orders.Count]) {
+                $result = Invoke-ChildPwsh -Command $commands[$kind]
+                Assert-ChildSucceeded $result "the $kind start"
+                $times[$kind].Add($result.WallMs)
+            }
+            $pairRatios.Add($times.Import[-1] / $times.Empty[-1])
+            Write-Step "   round $rep/$($Plan.ImportReps): bare $(Format-Ms $times.Bare[-1]), empty module $(Format-Ms $times.Empty[-1]), this module $(Format-Ms $times.Import[-1])"
+        }
+    } finally {
+        Remove-Item -LiteralPath (Split-Path (Split-Path $emptyManifest)) -Recurse -Force -ErrorAction Ignore
     }
 
     # The same import timed from inside the child: no process start in it, so far less noise.
@@ -133,23 +154,31 @@ function Measure-ImportCase {
     }
 
     $bare = New-Sample 'bare' $times.Bare
+    $empty = New-Sample 'empty' $times.Empty
     $import = New-Sample 'import' $times.Import
     $inside = New-Sample 'inside' $self
+    $paired = New-Sample 'paired' $pairRatios
     $extra = $import.Median - $bare.Median
+    $ratio = $import.Median / $empty.Median
     [pscustomobject]@{
         Id    = 'a'
-        Title = 'a. Import: a child pwsh that imports the module against a bare one'
+        Title = 'a. Import: a child pwsh that imports the module against one that imports an empty script module, and a bare one'
         Table = @(
             [ordered]@{ 'child process' = "``pwsh -NoProfile -Command '`$null'``"; 'median wall time' = Format-Ms $bare.Median; 'min – max' = Format-Spread $bare ${function:Format-Ms}; 'starts' = $bare.Count }
+            [ordered]@{ 'child process' = "``pwsh -NoProfile -Command 'Import-Module …/Empty.psd1'`` (an empty script module)"; 'median wall time' = Format-Ms $empty.Median; 'min – max' = Format-Spread $empty ${function:Format-Ms}; 'starts' = $empty.Count }
             [ordered]@{ 'child process' = "``pwsh -NoProfile -Command 'Import-Module …/Siperb.Provisioning.psd1'``"; 'median wall time' = Format-Ms $import.Median; 'min – max' = Format-Spread $import ${function:Format-Ms}; 'starts' = $import.Count }
+            [ordered]@{ 'child process' = '**this module ÷ empty script module** (ratio of the medians)'; 'median wall time' = "**$(Format-Ratio $ratio)**"; 'min – max' = ''; 'starts' = '' }
+            [ordered]@{ 'child process' = 'this module ÷ empty script module, per pair (median of the paired ratios)'; 'median wall time' = Format-Ratio $paired.Median; 'min – max' = Format-Spread $paired ${function:Format-Ratio}; 'starts' = "$($paired.Count) pairs" }
             [ordered]@{ 'child process' = '**import − bare** (difference of the medians)'; 'median wall time' = "**$('{0}{1}' -f $(if ($extra -ge 0) { '+' } else { '' }), (Format-Ms $extra))**"; 'min – max' = ''; 'starts' = '' }
             [ordered]@{ 'child process' = '`Import-Module` alone, timed by a stopwatch inside the child (for reference)'; 'median wall time' = Format-Ms $inside.Median; 'min – max' = Format-Spread $inside ${function:Format-Ms}; 'starts' = $inside.Count }
         )
         Goals = @(
+            Test-Goal -Case 'a' -Measure 'import ÷ empty script module import (medians)' -Goal '≤ 1.10×' -Value $ratio -Limit 1.10 -AtMost
             Test-Goal -Case 'a' -Measure 'import − bare start (medians)' -Goal '≤ +100 ms' -Value $extra -Limit 100 -AtMost -Unit ms
         )
         How   = @(
-            "Each start is the parent's wall clock from ``Process.Start`` to the child's exit; the child is this same pwsh ($((Get-PwshCommand | ForEach-Object { Split-Path $_ -Leaf }) -join ' ')) with stdout and stderr redirected. One start of each kind is discarded first, then $($Plan.ImportReps) of each are run, alternating which goes first. The goal compares the two medians."
+            "Each start is the parent's wall clock from ``Process.Start`` to the child's exit; the child is this same pwsh ($((Get-PwshCommand | ForEach-Object { Split-Path $_ -Leaf }) -join ' ')) with stdout and stderr redirected. One start of each kind is discarded first, then $($Plan.ImportReps) rounds are run; each round starts a bare child, a child that imports an empty script module (an empty ``Empty.psm1`` and its manifest, made in a temporary folder) and a child that imports this module, the order rotating, so each empty/this-module pair runs back to back under the same machine load."
+            "The first goal is the ratio of the medians of the paired starts: what importing this module costs against the cheapest module PowerShell can import, in the same PowerShell. The per-pair row is the median of each pair's own ratio (less sensitive to load that drifts between rounds). The second goal compares against a bare start."
             "The last row runs ``Import-Module`` between two stopwatch reads inside a child ($($Plan.ImportSelfReps) children): it shows the import's own cost without the much noisier process start (a pwsh start varies by hundreds of milliseconds here). Where PowerShell's own assemblies are not ReadyToRun-compiled (see the machine table), every cold path of a start and of a first import is JIT-compiled, which raises both."
         )
     }

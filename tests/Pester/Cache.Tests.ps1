@@ -61,7 +61,7 @@ Describe 'Sessions cached on disk (-Scope CurrentUser)' {
         $secrets = @(Get-SiperbEmulatorSecret -Emulator $Emulator)
         foreach ($file in Get-ChildItem -LiteralPath $CacheDir -Recurse -Force) {
             $file.Name | Should -Match '^([0-9a-f]{64}\.entry|cache\.lock)$'
-            foreach ($secret in $secrets) { $file.Name | Should -Not -BeLike "*$secret*" }
+            Assert-NoSecret -Text $file.Name -Secret $secrets -What 'a cache file name'
             if (-not $file.PSIsContainer) {
                 $bytes = [IO.File]::ReadAllText($file.FullName)
                 $bytes.Contains($Anna.Pat) | Should -BeFalse -Because 'the PAT is never written to disk'
@@ -117,7 +117,12 @@ Describe 'Sessions cached on disk (-Scope CurrentUser)' {
     It 'logs in once for 20 processes starting at once on a cold cache, and leaves a cache that parses' {
         $script = "`$s = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'; @(Get-SiperbDevice -EnableCache).Count"
         $children = foreach ($i in 1..20) { Start-TestChildPwsh -Script $script }
-        $results = foreach ($child in $children) { Wait-TestChildPwsh $child -TimeoutSeconds 240 }
+        try {
+            $results = foreach ($child in $children) { Wait-TestChildPwsh $child -TimeoutSeconds 240 }
+        } finally {
+            # A child that timed out must not leave the other 19 running into the next tests' request counts.
+            foreach ($child in $children) { if (-not $child.Process.HasExited) { $child.Process.Kill($true) } }
+        }
         foreach ($result in $results) {
             $result.ExitCode | Should -Be 0 -Because $result.Errors
             $result.Output.Trim() | Should -Be $ScriptTokensOfAnna.Count

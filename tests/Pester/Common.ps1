@@ -36,12 +36,33 @@ function Get-ListCall { @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 
 function Get-DeviceCall { @(Get-ApiRequest | Where-Object { $_.Segments.Count -eq 4 }) }
 function Get-LoginCount { @(Get-ApiRequest | Where-Object Path -EQ '/Login').Count }
 
+# Fails when $Text holds any of $Secret (default: every secret the emulator knows). It first fails
+# when there is nothing to search for or nothing to search in, so that an empty secret list or an
+# empty capture can never make a leak test pass.
+function Assert-NoSecret {
+    param(
+        [Parameter(Mandatory)] [AllowEmptyString()] [AllowNull()] [string] $Text,
+        [string[]] $Secret = @(Get-SiperbEmulatorSecret -Emulator $script:Emulator),
+        [int] $MinimumSecretCount = 1,
+        [string] $What = 'the text'
+    )
+    @($Secret).Count | Should -BeGreaterOrEqual $MinimumSecretCount -Because 'a search for no secret passes whatever leaked'
+    @($Secret | Where-Object { [string]::IsNullOrEmpty($_) }).Count | Should -Be 0 -Because 'an empty secret is no secret'
+    $Text.Length | Should -BeGreaterThan 0 -Because "$What is empty: nothing was captured to search"
+    foreach ($item in $Secret) {
+        $Text.Contains($item) | Should -BeFalse -Because "$What must not hold $($item.Substring(0, [Math]::Min(10, $item.Length)))…"
+    }
+}
+
 function Get-FirstErrorId($ErrorRecords) {
     @($ErrorRecords)[0].FullyQualifiedErrorId
 }
 
+# Invoke-CtrlC (the one Ctrl+C harness) and Wait-Condition.
+. (Join-Path $PSScriptRoot 'CtrlC.ps1')
+
 # The command line of this very PowerShell, to start child processes (a new process = a new runbook run).
-. (Join-Path $PSScriptRoot '../ChildPwsh.ps1')
+. (Join-Path $PSScriptRoot '../../.config/build/ChildPwsh.ps1')
 $script:PwshCommand = Get-PwshCommand
 
 # Starts a child pwsh that imports the module and runs $Script; the child inherits this process's

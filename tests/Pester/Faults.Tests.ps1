@@ -176,28 +176,16 @@ Describe 'Time bounds' {
 
     It 'returns within about a second when Ctrl+C comes during a 10-second backoff' {
         Add-SiperbEmulatorFault -Emulator $Emulator -Route Device -Fault @{ Status = 503; Headers = @{ 'Retry-After' = '10' } } | Out-Null
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript({
-                param($module, $pat, $base)
-                Import-Module $module
-                $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $pat -AsPlainText -Force) -ApiBaseUri $base -Scope Process -TimeoutSec 30
-            }).AddArgument($env:SIPERB_TEST_MODULE_PATH).AddArgument($Anna.Pat).AddArgument($BaseUri)
-            $null = $ps.Invoke()
-            $ps.Commands.Clear()
-            $null = $ps.AddScript('Get-SiperbProvisioning script-proxy')
-            $async = $ps.BeginInvoke()
-            $deadline = [datetime]::UtcNow.AddSeconds(10)
-            while (@(Get-DeviceCall | Where-Object Status -EQ 503).Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            Start-Sleep -Milliseconds 500   # now inside the 10-second wait
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.Elapsed.TotalSeconds | Should -BeLessThan 1.5
-            $async.IsCompleted | Should -BeTrue
-            @(Get-DeviceCall).Count | Should -Be 1
-        } finally {
-            $ps.Dispose()
+        # The signal: the command's own verbose line saying it now waits before attempt 2.
+        $r = Invoke-CtrlC -Command 'Get-SiperbProvisioning script-proxy -Verbose' -SessionParameter @{ TimeoutSec = 30 } -Until {
+            $verbose = $args[0].Streams.Verbose
+            for ($i = 0; $i -lt $verbose.Count; $i++) { if ($verbose[$i].Message -match ': retrying in \d+ ms') { return $true } }
+            $false
         }
+        $r.Reached | Should -BeTrue -Because 'Ctrl+C must come inside the 10-second wait'
+        $r.StopSeconds | Should -BeLessThan 1.5
+        $r.Completed | Should -BeTrue
+        @(Get-DeviceCall).Count | Should -Be 1
     }
 }
 
@@ -370,13 +358,11 @@ Describe 'Secrets under faults' {
         $script:Recorded.Count | Should -BeGreaterThan 30
         $all = $script:Recorded -join "`n"
         $all | Should -Match 'attempt 2'   # the runs really were verbose
-        foreach ($secret in Get-SiperbEmulatorSecret -Emulator $Emulator) {
-            $all.Contains($secret) | Should -BeFalse -Because "no stream may hold $($secret.Substring(0, 10))…"
-        }
+        Assert-NoSecret -Text $all -What 'the recorded streams'
     }
 
     It 'leaked none into $Error either' {
         $text = ($Error | ForEach-Object { $_ | Out-String -Width 4096; $_.Exception.ToString() }) -join "`n"
-        foreach ($secret in Get-SiperbEmulatorSecret -Emulator $Emulator) { $text.Contains($secret) | Should -BeFalse }
+        Assert-NoSecret -Text $text -What '$Error'
     }
 }

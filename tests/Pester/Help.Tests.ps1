@@ -1,6 +1,6 @@
-# Help, manifest and loading: what Get-Help shows for every cmdlet, whether the pages in docs/ still
-# describe the cmdlets the code really has (reflection on the built module, so any drift fails), the
-# Gallery manifest, where System.Text.Json comes from, and importing in a bare, non-interactive process.
+# Help: what Get-Help shows for every cmdlet, and whether the pages in docs/ still describe the
+# cmdlets the code really has (reflection on the built module, so any drift fails). The manifest,
+# dependencies and import live in Module.Tests.ps1.
 
 BeforeDiscovery {
     $root = Join-Path $PSScriptRoot '../..'
@@ -208,7 +208,8 @@ Describe 'about_Siperb.Provisioning' {
     }
 
     It 'documents every error id the module can write, with what to do about it' {
-        $ids = [Siperb.Provisioning.Commands.ErrorIds].GetFields() | Where-Object IsLiteral | ForEach-Object { $_.GetValue($null) }
+        $errorIds = [Siperb.Provisioning.SiperbSession].Assembly.GetType('Siperb.Provisioning.Commands.ErrorIds', $true)
+        $ids = $errorIds.GetFields() | Where-Object IsLiteral | ForEach-Object { $_.GetValue($null) }
         $ids | Should -Not -BeNullOrEmpty
         $ids | Where-Object { $AboutText -notmatch "\b$_\b" } | Should -BeNullOrEmpty
     }
@@ -217,105 +218,5 @@ Describe 'about_Siperb.Provisioning' {
         foreach ($heading in 'SESSIONS AND SCOPES', 'THE CACHE', 'THE SECURITY MODEL', 'MAPPING FROM SIPERB''S JAVASCRIPT CLIENT', 'RUNBOOKS AND UNATTENDED USE') {
             $AboutText | Should -Match ([regex]::Escape($heading))
         }
-    }
-}
-
-Describe 'Manifest' {
-    BeforeAll {
-        $script:Built = Join-Path $Module.ModuleBase 'Siperb.Provisioning.psd1'
-        $script:Data = Import-PowerShellDataFile $Built
-    }
-
-    It 'passes Test-ModuleManifest' {
-        { Test-ModuleManifest -Path $Built -ErrorAction Stop } | Should -Not -Throw
-    }
-
-    It 'has what the PowerShell Gallery shows: description, tags, project and license links, release notes' {
-        $Data.Description.Length | Should -BeGreaterThan 100
-        $psData = $Data.PrivateData.PSData
-        foreach ($tag in 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS', 'SIP', 'VoIP', 'Provisioning') {
-            $psData.Tags | Should -Contain $tag
-        }
-        $psData.Tags | Where-Object { $_ -match '\s' } | Should -BeNullOrEmpty
-        [uri]::IsWellFormedUriString($psData.ProjectUri, 'Absolute') | Should -BeTrue
-        [uri]::IsWellFormedUriString($psData.LicenseUri, 'Absolute') | Should -BeTrue
-        $psData.ReleaseNotes | Should -Match ([regex]::Escape($Data.ModuleVersion))
-    }
-
-    It 'exports exactly the cmdlets the module has, each with a page' {
-        @($Data.CmdletsToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning -CommandType Cmdlet).Name | Sort-Object)
-        @($Data.AliasesToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning -CommandType Alias).Name | Sort-Object)
-        foreach ($name in $Data.CmdletsToExport) { Join-Path $Root "docs/$name.md" | Should -Exist }
-    }
-
-    It 'has a CHANGELOG entry for its version' {
-        Join-Path $Root 'CHANGELOG.md' | Should -FileContentMatch ([regex]::Escape("## [$($Data.ModuleVersion)]"))
-    }
-}
-
-Describe 'Dependencies' {
-    It 'uses the runtime''s own System.Text.Json on PowerShell 7, never the shipped copy' {
-        $null = Connect-TestUser
-        $null = @(Get-SiperbDevice)   # parses JSON, so System.Text.Json is loaded
-        $location = [System.Text.Json.JsonDocument].Assembly.Location
-        $runtime = [System.Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
-        ($location.StartsWith($runtime) -or $location.StartsWith($PSHOME)) | Should -BeTrue -Because "System.Text.Json was loaded from $location"
-        $location | Should -Not -BeLike "$($Module.ModuleBase)*"
-    }
-
-    It 'loads nothing from the module folder but the module itself on PowerShell 7' {
-        $fromModule = [AppDomain]::CurrentDomain.GetAssemblies() |
-            Where-Object { -not $_.IsDynamic -and $_.Location -and $_.Location.StartsWith($Module.ModuleBase) }
-        @($fromModule | ForEach-Object { $_.GetName().Name }) | Should -Be @('Siperb.Provisioning')
-    }
-
-    It 'ships exactly the allow-listed assemblies in Dependencies/ for Windows PowerShell 5.1' {
-        $resolver = [Siperb.Provisioning.ModuleInitializer].Assembly.GetType('Siperb.Provisioning.DependencyResolver')
-        $allowList = @($resolver.GetField('AllowedAssemblies').GetValue($null))
-        $allowList | Should -Contain 'System.Text.Json'
-        @(Get-ChildItem (Join-Path $Module.ModuleBase 'Dependencies') -Recurse -File | ForEach-Object { $_.Name } | Sort-Object) |
-            Should -Be @($allowList | ForEach-Object { "$_.dll" } | Sort-Object)
-    }
-}
-
-Describe 'Unattended use' {
-    It 'imports and runs the quick start with -NonInteractive and <Case>' -TestCases @(
-        @{ Case = 'an empty HOME'; Remove = @() ; EmptyHome = $true }
-        @{ Case = 'no HOME at all'; Remove = @('HOME', 'XDG_CACHE_HOME', 'LOCALAPPDATA'); EmptyHome = $false }
-    ) {
-        $environment = @{
-            SIPERB_API_BASE_URI = $BaseUri
-            SIPERB_ACCESS_TOKEN = $Anna.Pat
-            TMPDIR              = (New-Item -ItemType Directory -Path (Join-Path $TestDrive "tmp-$([guid]::NewGuid().ToString('N'))")).FullName
-        }
-        $Remove += 'SIPERB_CACHE_DIR', 'XDG_CACHE_HOME', 'PSModulePath'
-        if ($EmptyHome) {
-            $environment.HOME = Join-Path $TestDrive "home-$([guid]::NewGuid().ToString('N'))"
-            New-Item -ItemType Directory -Path $environment.HOME | Out-Null
-        }
-        $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module `$env:SIPERB_TEST_MODULE_PATH
-`$provisioning = @(Get-SiperbDevice | Get-SiperbProvisioning)
-"provisioned=`$(`$provisioning.Count)"
-"@
-        $result = Invoke-TestChildPwsh -Environment $environment -Remove $Remove -Script $script
-        $result.Errors | Should -BeNullOrEmpty
-        $result.ExitCode | Should -Be 0
-        $result.Output | Should -Match "provisioned=$($ScriptTokensOfAnna.Count)"
-    }
-
-    It 'logs in with a PSCredential as Get-AutomationPSCredential returns it, in a non-interactive process' {
-        $script = @"
-`$ErrorActionPreference = 'Stop'
-function Get-AutomationPSCredential([string] `$Name) { [pscredential]::new('automation-user', (ConvertTo-SecureString `$env:TEST_PAT -AsPlainText -Force)) }
-Import-Module `$env:SIPERB_TEST_MODULE_PATH
-`$session = Get-SiperbSession -Credential (Get-AutomationPSCredential -Name 'Siperb') -Scope Process
-"user=`$(`$session.UserId)"
-"@
-        $result = Invoke-TestChildPwsh -Environment @{ SIPERB_API_BASE_URI = $BaseUri; TEST_PAT = $Anna.Pat } -Script $script -Remove @('SIPERB_ACCESS_TOKEN', 'PSModulePath')
-        $result.Errors | Should -BeNullOrEmpty
-        $result.ExitCode | Should -Be 0
-        $result.Output | Should -Match "user=$($Anna.UserId)"
     }
 }

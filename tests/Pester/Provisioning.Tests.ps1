@@ -238,31 +238,14 @@ Describe 'Ctrl+C' {
         @{ Command = 'Get-SiperbProvisioning script-proxy' }
         @{ Command = 'Get-SiperbDevice' }
     ) {
-        $ps = [powershell]::Create()   # a runspace of its own, stopped as the console's Ctrl+C stops it
-        try {
-            $null = $ps.AddScript({
-                param($module, $pat, $base)
-                Import-Module $module
-                $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $pat -AsPlainText -Force) -ApiBaseUri $base
-            }).AddArgument($env:SIPERB_TEST_MODULE_PATH).AddArgument($Anna.Pat).AddArgument($BaseUri)
-            $null = $ps.Invoke()
-            $ps.Commands.Clear()
+        $r = Invoke-CtrlC -Command $Command -Prepare {
             Set-SiperbEmulatorLatency -Emulator $Emulator -Milliseconds 30000
             Clear-SiperbEmulatorRequest -Emulator $Emulator
-            $null = $ps.AddScript($Command)
-            $async = $ps.BeginInvoke()
-            $deadline = [datetime]::UtcNow.AddSeconds(10)
-            while ((Get-ApiRequest).Count -eq 0 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            (Get-ApiRequest).Count | Should -BeGreaterThan 0 -Because 'the request must be in flight before Ctrl+C'
-            Start-Sleep -Milliseconds 200
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.Stop()
-            $async.IsCompleted | Should -BeTrue
-            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2 -Because 'Ctrl+C must end the request in flight, not wait for the 30 s answer'
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-        } finally {
-            $ps.Dispose()
-        }
+        } -Until { (Get-ApiRequest).Count -gt 0 }
+        $r.Reached | Should -BeTrue -Because 'the request must be in flight before Ctrl+C'
+        $r.Completed | Should -BeTrue
+        $r.StopSeconds | Should -BeLessThan 2 -Because 'Ctrl+C must end the request in flight, not wait for the 30 s answer'
+        $r.State | Should -Be 'Stopped'
+        Wait-Condition { @(Get-ApiRequest | Where-Object { $null -eq $_.CompletedUtc }).Count -eq 0 } 5 | Should -BeTrue -Because 'the client closed the connection'
     }
 }

@@ -45,7 +45,6 @@ public class ApiSessionTests
         Assert.Equal("session-new", session.SessionToken);
         Assert.Equal(1, renewed);
         Assert.True(session.CreatedAt > before);
-        Assert.Equal(2, session.LoginFields.GetInt32("Round"));
     }
 
     [Fact]

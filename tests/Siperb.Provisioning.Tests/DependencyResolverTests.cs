@@ -93,15 +93,22 @@ public class DependencyResolverTests
     [InlineData("../System.Text.Json")]
     [InlineData("..\\..\\System.Text.Json")]
     [InlineData("C:\\Windows\\System.Text.Json")]
-    public void Only_ever_looks_inside_the_dependency_folder(string name)
+    [InlineData("/etc/System.Text.Json")]
+    public void A_name_that_is_a_path_is_refused_without_looking_at_any_file(string name)
     {
         var inspected = new List<string>();
         AssemblyName? requested = DependencyResolver.TryParseName(name);
-        if (requested is not null)
-        {
-            Assert.Null(Resolver().Resolve(requested, p => { inspected.Add(p); return null; }));
-        }
-        Assert.All(inspected, p => Assert.Equal(Folder, Path.GetDirectoryName(p)));
+        // Whether the runtime parses it or not, no file may be looked at for it.
+        if (requested is not null) Assert.Null(Resolver().Resolve(requested, p => { inspected.Add(p); return null; }));
+        Assert.Empty(inspected);
+    }
+
+    [Fact]
+    public void An_allowed_name_looks_at_exactly_one_file_inside_the_dependency_folder()
+    {
+        var inspected = new List<string>();
+        Resolver().Resolve(Name("System.Text.Json"), p => { inspected.Add(p); return null; });
+        Assert.Equal(Path.Combine(Folder, "System.Text.Json.dll"), Assert.Single(inspected));
     }
 
     [Fact]
@@ -151,40 +158,115 @@ public class DependencyResolverTests
     }
 
     [Fact]
-    public void Is_not_needed_on_this_runtime()
+    public void Answers_every_reference_between_the_real_shipped_assemblies_from_the_module_folder()
     {
-        // PowerShell 7 runs on .NET, where ModuleInitializer.OnImport returns at once. (Calling it here
-        // would load System.Management.Automation; the Pester suite checks that nothing is loaded from
-        // the module folder in a real PowerShell 7.)
-        Assert.False(Api.RuntimeInfo.IsNetFramework);
+        // The Dependencies folder as build.ps1 lays it out, from the real netstandard2.0 files; then
+        // every assembly reference the module and those files make (the requests .NET Framework
+        // would raise) goes through the resolver with the real file reader.
+        string module = Path.Combine(Path.GetTempPath(), $"siperb-resolver-{Guid.NewGuid():N}");
+        string folder = Path.Combine(module, DependencyResolver.FolderName);
+        System.IO.Directory.CreateDirectory(folder);
+        try
+        {
+            List<string> shipped = RuntimeClosureFiles();
+            foreach (string file in shipped) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            var resolver = new DependencyResolver(folder);
+            var answered = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
+            var refused = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
+
+            var referrers = new List<string> { typeof(DependencyResolver).Assembly.Location };
+            referrers.AddRange(shipped.Select(f => Path.Combine(folder, Path.GetFileName(f))));
+            foreach (string referrer in referrers)
+            {
+                foreach (AssemblyName reference in References(referrer))
+                {
+                    string? path = resolver.Resolve(reference, DependencyResolver.ReadAssemblyName);
+                    if (DependencyResolver.AllowedAssemblies.Contains(reference.Name!, StringComparer.OrdinalIgnoreCase))
+                    {
+                        Assert.True(path is not null, $"{Path.GetFileName(referrer)} asks for {reference.FullName}: not answered");
+                        Assert.Equal(Path.Combine(folder, reference.Name + ".dll"), path);
+                        answered.Add(reference.Name!);
+                    }
+                    else
+                    {
+                        Assert.Null(path); // netstandard, mscorlib and the like stay the runtime's
+                        refused.Add(reference.Name!);
+                    }
+                }
+            }
+
+            // Every shipped assembly is asked for by someone, and the framework's own ones were asked too.
+            Assert.Equal(new SortedSet<string>(DependencyResolver.AllowedAssemblies, StringComparer.OrdinalIgnoreCase), answered);
+            Assert.Contains("netstandard", refused);
+        }
+        finally
+        {
+            System.IO.Directory.Delete(module, recursive: true);
+        }
+    }
+
+    private static IEnumerable<AssemblyName> References(string assemblyPath)
+    {
+        using FileStream stream = File.OpenRead(assemblyPath);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        System.Reflection.Metadata.MetadataReader metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        return metadata.AssemblyReferences.Select(h => metadata.GetAssemblyReference(h).GetAssemblyName()).ToList();
+    }
+
+    /// <summary>obj/project.assets.json of the module project: where the restore put the netstandard2.0 runtime assets.</summary>
+    private static string ProjectAssetsPath()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null)
+        {
+            string candidate = Path.Combine(dir, "src", "Siperb.Provisioning", "obj", "project.assets.json");
+            if (File.Exists(candidate)) return candidate;
+            dir = Path.GetDirectoryName(dir);
+        }
+        throw new FileNotFoundException("src/Siperb.Provisioning/obj/project.assets.json was not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The full paths of the runtime assets (DLLs) build.ps1 ships in Dependencies/.</summary>
+    private static List<string> RuntimeClosureFiles()
+    {
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(ProjectAssetsPath()));
+        JsonElement root = document.RootElement;
+        string packageFolder = root.GetProperty("packageFolders").EnumerateObject().First().Name;
+        JsonElement target = root.GetProperty("targets").EnumerateObject().Single().Value;
+        var files = new List<string>();
+        foreach (JsonProperty package in target.EnumerateObject())
+        {
+            if (package.Name.StartsWith("PowerShellStandard.Library/", StringComparison.OrdinalIgnoreCase)) continue;
+            if (!package.Value.TryGetProperty("runtime", out JsonElement runtime)) continue;
+            string libraryPath = root.GetProperty("libraries").GetProperty(package.Name).GetProperty("path").GetString()!;
+            foreach (JsonProperty file in runtime.EnumerateObject())
+            {
+                if (file.Name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) files.Add(Path.Combine(packageFolder, libraryPath, file.Name));
+            }
+        }
+        return files;
     }
 
     [Fact]
     public void The_allow_list_is_the_runtime_closure_the_module_compiles_against()
     {
-        // obj/project.assets.json of the module project: the netstandard2.0 runtime assets restored.
-        string? dir = AppContext.BaseDirectory;
-        string? assets = null;
-        while (dir is not null && assets is null)
-        {
-            string candidate = Path.Combine(dir, "src", "Siperb.Provisioning", "obj", "project.assets.json");
-            if (File.Exists(candidate)) assets = candidate;
-            dir = Path.GetDirectoryName(dir);
-        }
-        Assert.NotNull(assets);
-
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(assets!));
-        JsonElement target = document.RootElement.GetProperty("targets").EnumerateObject().Single().Value;
-        var closure = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (JsonProperty package in target.EnumerateObject())
-        {
-            if (package.Name.StartsWith("PowerShellStandard.Library/", StringComparison.OrdinalIgnoreCase)) continue;
-            if (!package.Value.TryGetProperty("runtime", out JsonElement runtime)) continue;
-            foreach (JsonProperty file in runtime.EnumerateObject())
-            {
-                if (file.Name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) closure.Add(Path.GetFileNameWithoutExtension(file.Name));
-            }
-        }
+        var closure = new SortedSet<string>(RuntimeClosureFiles().Select(Path.GetFileNameWithoutExtension)!, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("System.Text.Json", closure); // not an empty set compared with another
         Assert.Equal(closure, new SortedSet<string>(DependencyResolver.AllowedAssemblies, StringComparer.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void The_allow_list_is_the_data_file_build_ps1_reads_embedded_as_is()
+    {
+        string file = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(ProjectAssetsPath()))!, "Dependencies.txt");
+        IReadOnlyList<string> fromFile = DependencyResolver.ParseAllowList(File.ReadAllText(file));
+        Assert.Contains("System.Text.Json", fromFile);
+        Assert.Equal(fromFile, DependencyResolver.AllowedAssemblies);
+    }
+
+    [Fact]
+    public void Allow_list_text_skips_comments_and_blank_lines_and_trims()
+    {
+        Assert.Equal(new[] { "A.B", "C" }, DependencyResolver.ParseAllowList("# header\r\n\r\n  A.B  \r\n#C.D\nC\n"));
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
@@ -39,14 +40,27 @@ public class InputValidationTests
         Assert.Contains("access token", e.Message);
     }
 
-    [Theory]
-    [InlineData("pat_ABCdef-123.~+/=")]
-    [InlineData("0123456789abcdef0123456789abcdef")]
-    [InlineData("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln")]
-    public void Good_header_tokens_pass(string token)
+    public static TheoryData<string> GoodTokens => new()
     {
-        InputValidation.ValidateHeaderToken(token, "access token");
-        InputValidation.ValidateHeaderToken(new string('a', InputValidation.MaximumTokenLength), "access token");
+        "pat_ABCdef-123.~+/=",
+        "0123456789abcdef0123456789abcdef",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+        "!#$%&'*^`|",
+        new string('a', InputValidation.MaximumTokenLength),
+    };
+
+    [Theory]
+    [MemberData(nameof(GoodTokens))]
+    public async Task Good_header_tokens_pass_and_are_sent_unchanged(string token)
+    {
+        Assert.Null(Record.Exception(() => InputValidation.ValidateHeaderToken(token, "access token")));
+        var handler = new ScriptedHandler().ThenJson(HttpStatusCode.OK, Responses.Login(TestApi.UserId, "session-good"));
+        using SiperbClient client = TestApi.Client(handler);
+
+        LoginResult result = await client.LoginAsync(token, NullClientLog.Instance, CancellationToken.None);
+
+        Assert.Equal("session-good", result.SessionToken);
+        Assert.Equal("Bearer " + token, Assert.Single(handler.Requests).Header("Authorization"));
     }
 
     [Theory]

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Siperb.Provisioning.Api;
 
 /// <summary>What <c>/Login</c> answered.</summary>
-public sealed class LoginResult
+internal sealed class LoginResult
 {
     internal LoginResult(string userId, string sessionToken, JsonFields fields)
     {
@@ -41,7 +41,7 @@ public sealed class LoginResult
 }
 
 /// <summary>One device as the API described it.</summary>
-public sealed class DeviceData
+internal sealed class DeviceData
 {
     /// <summary>The name of the field that holds the provisioning.</summary>
     public const string SettingsField = "Settings_json";

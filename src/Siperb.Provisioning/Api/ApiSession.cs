@@ -9,7 +9,7 @@ namespace Siperb.Provisioning.Api;
 /// from an access token it keeps that token (in memory only) so that a 401 on a data call leads to
 /// one new login and one replay, never a loop.
 /// </summary>
-public sealed class ApiSession
+internal sealed class ApiSession
 {
     private readonly object _renewLock = new();
     private readonly string? _accessToken;
@@ -107,6 +107,24 @@ public sealed class ApiSession
         }
     }
 
+    /// <summary>
+    /// Lists the user's devices (<c>GET /Users/{UserId}/Devices</c>), handing each to
+    /// <paramref name="onDevice"/> as it is read; renews once on a 401 as <see cref="CallAsync{T}"/> says.
+    /// With <paramref name="keepRawJson"/> each device keeps its JSON text (for the cache).
+    /// </summary>
+    /// <returns>The number of devices read.</returns>
+    public Task<int> ListDevicesAsync(Action<DeviceData> onDevice, IClientLog log, CancellationToken cancellationToken, bool keepRawJson = false) =>
+        CallAsync(token => Client.GetDevicesAsync(UserId, token, onDevice, log, cancellationToken, keepRawJson), log, cancellationToken);
+
+    /// <summary>
+    /// One device with its provisioning and secrets (<c>GET /Users/{UserId}/Devices/{DeviceToken}?password=yes&amp;settings_json=yes</c>);
+    /// renews once on a 401. With <paramref name="keepRawJson"/> the device keeps its JSON text (for the cache).
+    /// </summary>
+    public Task<DeviceData> GetDeviceWithProvisioningAsync(string deviceToken, IClientLog log, CancellationToken cancellationToken,
+        bool keepRawJson = false) =>
+        CallAsync(token => Client.GetDeviceAsync(UserId, deviceToken, token, includeProvisioning: true, log, cancellationToken, keepRawJson),
+            log, cancellationToken);
+
     private async Task RenewAsync(string rejectedToken, IClientLog log, CancellationToken cancellationToken)
     {
         Task<LoginResult> renewal;
@@ -150,7 +168,7 @@ public sealed class ApiSession
         if (!string.Equals(result.UserId, UserId, StringComparison.OrdinalIgnoreCase))
         {
             throw new SiperbApiException(SiperbErrorKind.InvalidResponse,
-                "A new login with the same access token returned another user. Run Get-SiperbSession -Force.");
+                "A new login with the same access token returned another user.", remedy: SiperbRemedy.LogInAgain);
         }
         lock (_renewLock)
         {
@@ -164,7 +182,7 @@ public sealed class ApiSession
 }
 
 /// <summary>Which call's log a session event belongs to.</summary>
-public sealed class SessionEventArgs : EventArgs
+internal sealed class SessionEventArgs : EventArgs
 {
     /// <summary>Creates the arguments.</summary>
     public SessionEventArgs(IClientLog log) => Log = log;

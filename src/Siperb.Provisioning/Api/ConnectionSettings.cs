@@ -6,7 +6,7 @@ namespace Siperb.Provisioning.Api;
 /// <summary>
 /// How calls are made: named as Invoke-RestMethod names them. Immutable; one per session.
 /// </summary>
-public sealed class ConnectionSettings
+internal sealed class ConnectionSettings
 {
     /// <summary>Default seconds one attempt (request and body) may take.</summary>
     public const int DefaultTimeoutSec = 30;

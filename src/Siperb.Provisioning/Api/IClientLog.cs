@@ -1,7 +1,7 @@
 namespace Siperb.Provisioning.Api;
 
 /// <summary>Where the core reports what it does. Implementations may be called from any thread.</summary>
-public interface IClientLog
+internal interface IClientLog
 {
     /// <summary>One line per request: method, path without query, status, time, attempt, wait.</summary>
     void Verbose(string message);
@@ -14,7 +14,7 @@ public interface IClientLog
 }
 
 /// <summary>A log that drops everything.</summary>
-public sealed class NullClientLog : IClientLog
+internal sealed class NullClientLog : IClientLog
 {
     /// <summary>The one instance.</summary>
     public static readonly NullClientLog Instance = new();

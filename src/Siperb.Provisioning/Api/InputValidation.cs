@@ -4,7 +4,7 @@ using System.Net;
 namespace Siperb.Provisioning.Api;
 
 /// <summary>Checks on caller input, made before any request is sent.</summary>
-public static class InputValidation
+internal static class InputValidation
 {
     /// <summary>The production API.</summary>
     public static readonly Uri DefaultApiBaseUri = new("https://api.siperb.com/");
@@ -98,7 +98,7 @@ public static class InputValidation
         if (!string.IsNullOrEmpty(uri.UserInfo))
         {
             throw new SiperbApiException(SiperbErrorKind.InvalidArgument,
-                "The ApiBaseUri must not carry user information (user:password@). Pass the access token with -AccessToken instead.");
+                "The ApiBaseUri must not carry user information (user:password@).", remedy: SiperbRemedy.PassAccessTokenSeparately);
         }
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
         {

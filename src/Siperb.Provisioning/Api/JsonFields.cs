@@ -11,7 +11,7 @@ namespace Siperb.Provisioning.Api;
 /// .NET values: string, long, double, bool, null, <see cref="object"/>[] for arrays and nested
 /// <see cref="JsonFields"/> for objects. Nothing the service sent is dropped.
 /// </summary>
-public sealed class JsonFields : IReadOnlyList<KeyValuePair<string, object?>>
+internal sealed class JsonFields : IReadOnlyList<KeyValuePair<string, object?>>
 {
     private readonly List<KeyValuePair<string, object?>> _fields;
 
@@ -71,16 +71,29 @@ public sealed class JsonFields : IReadOnlyList<KeyValuePair<string, object?>>
     /// <summary>Finds a field by name (exact case first, then ignoring case).</summary>
     public bool TryGetValue(string name, out object? value)
     {
-        foreach (var field in _fields)
+        int index = IndexOf(name);
+        value = index < 0 ? null : _fields[index].Value;
+        return index >= 0;
+    }
+
+    /// <summary>The key <see cref="TryGetValue"/> finds for <paramref name="name"/> (exact case first, then ignoring case); null when none.</summary>
+    public string? KeyOf(string name)
+    {
+        int index = IndexOf(name);
+        return index < 0 ? null : _fields[index].Key;
+    }
+
+    private int IndexOf(string name)
+    {
+        for (int i = 0; i < _fields.Count; i++)
         {
-            if (string.Equals(field.Key, name, StringComparison.Ordinal)) { value = field.Value; return true; }
+            if (string.Equals(_fields[i].Key, name, StringComparison.Ordinal)) return i;
         }
-        foreach (var field in _fields)
+        for (int i = 0; i < _fields.Count; i++)
         {
-            if (string.Equals(field.Key, name, StringComparison.OrdinalIgnoreCase)) { value = field.Value; return true; }
+            if (string.Equals(_fields[i].Key, name, StringComparison.OrdinalIgnoreCase)) return i;
         }
-        value = null;
-        return false;
+        return -1;
     }
 
     /// <summary>The field as text: strings as they are, numbers and booleans invariantly, else null.</summary>

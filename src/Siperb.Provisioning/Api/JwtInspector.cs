@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Siperb.Provisioning.Api;
 
 /// <summary>Reads the expiry of a JWT without validating it (the module never trusts its content for anything else).</summary>
-public static class JwtInspector
+internal static class JwtInspector
 {
     /// <summary>The <c>exp</c> claim as a time, when the token is a readable JWT that has one.</summary>
     public static bool TryGetExpiry(string? jwt, out DateTimeOffset expiry)

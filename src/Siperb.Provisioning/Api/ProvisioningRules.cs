@@ -3,7 +3,7 @@ using System;
 namespace Siperb.Provisioning.Api;
 
 /// <summary>The values every SIP client derives from a provisioning, as Siperb's own clients compute them.</summary>
-public static class ProvisioningRules
+internal static class ProvisioningRules
 {
     /// <summary>The derived values.</summary>
     public readonly struct Derived

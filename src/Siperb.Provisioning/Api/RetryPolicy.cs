@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 namespace Siperb.Provisioning.Api;
 
 /// <summary>Which failures are retried and how long to wait between attempts.</summary>
-public static class RetryPolicy
+internal static class RetryPolicy
 {
     private static readonly object s_randomLock = new();
     private static readonly Random s_random = new();

@@ -13,7 +13,7 @@ namespace Siperb.Provisioning.Api;
 /// lengths), however many secrets a long-running host has seen: a set of four-character prefixes
 /// filters positions, and an exact lookup per secret length confirms.
 /// </summary>
-public static class SecretScrubber
+internal static class SecretScrubber
 {
     /// <summary>What a secret is replaced with.</summary>
     public const string Mask = "***";

@@ -8,12 +8,16 @@ namespace Siperb.Provisioning.Api;
 /// </summary>
 public sealed class SiperbApiException : Exception
 {
-    /// <summary>Creates the exception; <paramref name="message"/> is scrubbed of known secrets.</summary>
-    public SiperbApiException(SiperbErrorKind kind, string message, int? statusCode = null, string? requestId = null,
-        TimeSpan? retryAfter = null, Exception? innerException = null)
+    /// <summary>
+    /// Creates the exception; <paramref name="message"/> is scrubbed of known secrets and names no
+    /// PowerShell parameter (the cmdlet layer adds that advice from <paramref name="remedy"/>).
+    /// </summary>
+    internal SiperbApiException(SiperbErrorKind kind, string message, int? statusCode = null, string? requestId = null,
+        TimeSpan? retryAfter = null, Exception? innerException = null, SiperbRemedy remedy = SiperbRemedy.None)
         : base(SecretScrubber.Scrub(message), innerException is null ? null : new ScrubbedInnerException(innerException))
     {
         Kind = kind;
+        Remedy = remedy;
         StatusCode = statusCode;
         RequestId = requestId;
         RetryAfter = retryAfter;
@@ -21,6 +25,9 @@ public sealed class SiperbApiException : Exception
 
     /// <summary>What went wrong.</summary>
     public SiperbErrorKind Kind { get; }
+
+    /// <summary>What the caller can do about it (the cmdlet layer words it for PowerShell).</summary>
+    internal SiperbRemedy Remedy { get; }
 
     /// <summary>The HTTP status, when an answer came.</summary>
     public int? StatusCode { get; }
@@ -40,15 +47,11 @@ public sealed class SiperbApiException : Exception
 /// Keeps the type name and a scrubbed message of a lower-level exception, so that no secret the
 /// framework may have put into its text (a URL, a header) survives in <c>$Error</c>.
 /// </summary>
-public sealed class ScrubbedInnerException : Exception
+internal sealed class ScrubbedInnerException : Exception
 {
     internal ScrubbedInnerException(Exception original)
         : base(original.GetType().FullName + ": " + SecretScrubber.Scrub(original.Message),
             original.InnerException is null ? null : new ScrubbedInnerException(original.InnerException))
     {
-        OriginalTypeName = original.GetType().FullName ?? original.GetType().Name;
     }
-
-    /// <summary>The full name of the exception type this stands for.</summary>
-    public string OriginalTypeName { get; }
 }

@@ -16,11 +16,13 @@ using System.Threading.Tasks;
 namespace Siperb.Provisioning.Api;
 
 /// <summary>
-/// The Siperb API over one <see cref="HttpClient"/> (one per session, so connections are reused).
-/// Retries, time bounds, redirects, size caps and status mapping live here; nothing here knows
+/// The Siperb API's endpoints (login, device list, one device) over one <see cref="HttpClient"/>
+/// (one per session, so connections are reused): what each request is and how its answer is read.
+/// Sending and retrying is <see cref="RetryingSender"/>'s job, redirects <see cref="RedirectFollower"/>'s,
+/// bodies <see cref="ResponseBody"/>'s and statuses <see cref="StatusMapping"/>'s. Nothing here knows
 /// PowerShell. Safe to use from several threads at once.
 /// </summary>
-public sealed class SiperbClient : IDisposable
+internal sealed class SiperbClient : IDisposable
 {
     /// <summary>Largest answer accepted for a login or a single device.</summary>
     public const long MaximumObjectResponseBytes = 1024 * 1024;
@@ -31,10 +33,9 @@ public sealed class SiperbClient : IDisposable
     /// <summary>How many redirects to the same origin are followed for a GET.</summary>
     public const int MaximumRedirects = 3;
 
-    private const int ExcerptLength = 120;
     private static readonly string s_userAgent = "Siperb.Provisioning/" + ModuleVersion();
     private readonly HttpClient _http;
-    private long _pausedUntilTicks; // UTC ticks: a 429's Retry-After holds every request of this client until then
+    private readonly RetryingSender _sender;
 
     /// <summary>Creates a client for <paramref name="apiBaseUri"/> (validated and normalised).</summary>
     /// <param name="apiBaseUri">The API root; null means production.</param>
@@ -49,6 +50,7 @@ public sealed class SiperbClient : IDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
+        _sender = new RetryingSender(BaseUri, Settings, new RedirectFollower(_http));
     }
 
     /// <summary>The normalised API root, ending in '/'.</summary>
@@ -73,14 +75,14 @@ public sealed class SiperbClient : IDisposable
             route: ApiRoute.Login);
         return SendAsync(request, log, cancellationToken, async (response, ct) =>
         {
-            using JsonDocument document = await ReadJsonAsync(response, request, ct).ConfigureAwait(false);
+            using JsonDocument document = await ResponseBody.ReadJsonAsync(response, request, ct).ConfigureAwait(false);
             try
             {
                 return LoginResult.Parse(document.RootElement);
             }
             catch (FormatException e)
             {
-                throw InvalidResponse(request, response, e.Message);
+                throw ResponseBody.InvalidResponse(request, response, e.Message);
             }
         });
     }
@@ -102,7 +104,7 @@ public sealed class SiperbClient : IDisposable
             authorization: null, apiKey: sessionToken, maximumRetries: Settings.MaximumRetryCount, route: ApiRoute.Devices);
         return SendAsync(request, log, cancellationToken, async (response, ct) =>
         {
-            RejectNonJson(request, response);
+            ResponseBody.RejectNonJson(request, response);
             int emitted = 0;
             try
             {
@@ -125,19 +127,20 @@ public sealed class SiperbClient : IDisposable
             }
             catch (FormatException e)
             {
-                throw InvalidResponse(request, response, e.Message);
+                throw ResponseBody.InvalidResponse(request, response, e.Message);
             }
             catch (ResponseTooLargeException e)
             {
-                throw InvalidResponse(request, response, e.Message);
+                throw ResponseBody.InvalidResponse(request, response, e.Message);
             }
             catch (Exception e) when (emitted > 0 && e is IOException or HttpRequestException or ObjectDisposedException or OperationCanceledException)
             {
                 // Devices were handed out already: a retry would repeat them, so this is final.
                 bool timedOut = ct.IsCancellationRequested;
                 throw new SiperbApiException(timedOut ? SiperbErrorKind.Timeout : SiperbErrorKind.ConnectionFailed,
-                    $"{request.Describe()}: the device list broke off after {emitted} devices{(timedOut ? " (out of time)" : string.Empty)}. Run the command again{(timedOut ? " with a larger -TimeoutSec" : string.Empty)}.",
-                    (int)response.StatusCode, RequestIdOf(response), innerException: e);
+                    $"{request.Describe()}: the device list broke off after {emitted} devices{(timedOut ? " (out of time)" : string.Empty)}. Run the command again.",
+                    (int)response.StatusCode, ResponseBody.RequestIdOf(response), innerException: e,
+                    remedy: timedOut ? SiperbRemedy.RunAgainWithMoreTime : SiperbRemedy.None);
             }
         });
     }
@@ -159,14 +162,14 @@ public sealed class SiperbClient : IDisposable
             authorization: null, apiKey: sessionToken, maximumRetries: Settings.MaximumRetryCount, route: ApiRoute.Device);
         return SendAsync(request, log, cancellationToken, async (response, ct) =>
         {
-            using JsonDocument document = await ReadJsonAsync(response, request, ct).ConfigureAwait(false);
+            using JsonDocument document = await ResponseBody.ReadJsonAsync(response, request, ct).ConfigureAwait(false);
             try
             {
                 return DeviceData.Parse(document.RootElement, keepRawJson);
             }
             catch (Exception e) when (e is FormatException or JsonException)
             {
-                throw InvalidResponse(request, response, e.Message);
+                throw ResponseBody.InvalidResponse(request, response, e.Message);
             }
         });
     }
@@ -194,316 +197,9 @@ public sealed class SiperbClient : IDisposable
         _http.Dispose();
     }
 
-    private async Task<T> SendAsync<T>(RequestSpec request, IClientLog log, CancellationToken cancellationToken,
-        Func<HttpResponseMessage, CancellationToken, Task<T>> readSuccess)
-    {
-        var callClock = Stopwatch.StartNew();
-        TimeSpan budget = Settings.CallBudget;
-        int attempt = 0;
-        while (true)
-        {
-            attempt++;
-            cancellationToken.ThrowIfCancellationRequested();
-            TimeSpan left = budget - callClock.Elapsed;
-            if (left <= TimeSpan.Zero)
-            {
-                throw new SiperbApiException(SiperbErrorKind.Timeout,
-                    $"{request.Describe()} did not succeed within {budget.TotalSeconds:0} seconds. Raise -TimeoutSec or try again later.");
-            }
-            await WaitForRateLimitPauseAsync(request, left, log, cancellationToken).ConfigureAwait(false);
-            left = budget - callClock.Elapsed;
-            TimeSpan attemptTimeout = left < Settings.AttemptTimeout ? left : Settings.AttemptTimeout;
-            SiperbApiException failure;
-            bool retryable;
-            using (var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                attemptCancellation.CancelAfter(attemptTimeout);
-                var attemptClock = Stopwatch.StartNew();
-                SiperbApiException AttemptTimedOut(Exception e)
-                {
-                    log.Verbose($"{request.Method} {request.PathForLog} -> timed out after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
-                    return new SiperbApiException(SiperbErrorKind.Timeout,
-                        $"{request.Describe()} timed out after {attemptTimeout.TotalSeconds:0.#} seconds. Raise -TimeoutSec or try again later.",
-                        innerException: e);
-                }
-                HttpResponseMessage? response = null;
-                try
-                {
-                    response = await SendFollowingRedirectsAsync(request, log, attemptCancellation.Token).ConfigureAwait(false);
-                    int status = (int)response.StatusCode;
-                    log.Verbose($"{request.Method} {request.PathForLog} -> {status} in {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
-                    log.Debug($"{request.Method} {request.PathForLog}: response headers {HeaderNames(response)}");
-                    if (status >= 200 && status < 300)
-                    {
-                        return await readSuccess(response, attemptCancellation.Token).ConfigureAwait(false);
-                    }
-                    failure = await FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
-                    if (status == 429 && failure.RetryAfter is TimeSpan pause) PauseAll(pause);
-                    // The same statuses for a login; its fewer attempts come from request.MaximumRetries.
-                    retryable = RetryPolicy.IsTransientStatus(status);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (OperationCanceledException e)
-                {
-                    failure = AttemptTimedOut(e);
-                    retryable = true;
-                }
-                catch (SiperbApiException)
-                {
-                    // Raised by the body reader or the redirect rules: final.
-                    throw;
-                }
-                catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException)
-                {
-                    if (attemptCancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                    {
-                        failure = AttemptTimedOut(e);
-                        retryable = true;
-                    }
-                    else
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        bool tls = IsTlsFailure(e);
-                        log.Verbose($"{request.Method} {request.PathForLog} -> {(tls ? "TLS failure" : "connection failure")} after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
-                        failure = new SiperbApiException(SiperbErrorKind.ConnectionFailed,
-                            tls
-                                ? $"{request.Describe()}: the TLS handshake with {BaseUri.Host} failed; its certificate is not trusted. Check -ApiBaseUri and the machine's certificate store."
-                                : $"{request.Describe()}: could not reach {BaseUri.Host}:{BaseUri.Port} ({Describe(e)}). Check -ApiBaseUri, the network and -Proxy.",
-                            innerException: e);
-                        retryable = !tls;
-                    }
-                }
-                finally
-                {
-                    response?.Dispose();
-                }
-            }
-
-            if (!retryable || attempt > request.MaximumRetries)
-            {
-                throw failure;
-            }
-            TimeSpan wait = failure.RetryAfter ?? RetryPolicy.Backoff(attempt, TimeSpan.FromSeconds(Settings.RetryIntervalSec));
-            TimeSpan remaining = budget - callClock.Elapsed;
-            if (failure.RetryAfter is TimeSpan asked && asked > remaining)
-            {
-                throw new SiperbApiException(SiperbErrorKind.RetryAfterTooLong,
-                    $"{request.Describe()} answered {failure.StatusCode} and asked to wait {asked.TotalSeconds:0} seconds (Retry-After), more than the {Math.Max(0, remaining.TotalSeconds):0} seconds left for this call. Try again after that time.",
-                    failure.StatusCode, failure.RequestId, asked);
-            }
-            if (wait > remaining) wait = remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
-            log.Verbose($"{request.Method} {request.PathForLog}: retrying in {wait.TotalMilliseconds:0} ms (attempt {attempt + 1} of {request.MaximumRetries + 1}){(failure.RetryAfter is null ? string.Empty : ", as Retry-After asked")}");
-            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Holds every request of this client (all sessions' callers, all parallel workers) until the pause ends.</summary>
-    private void PauseAll(TimeSpan pause)
-    {
-        long until = DateTime.UtcNow.Add(pause).Ticks;
-        long seen;
-        while ((seen = Interlocked.Read(ref _pausedUntilTicks)) < until)
-        {
-            if (Interlocked.CompareExchange(ref _pausedUntilTicks, until, seen) == seen) break;
-        }
-    }
-
-    private async Task WaitForRateLimitPauseAsync(RequestSpec request, TimeSpan left, IClientLog log, CancellationToken cancellationToken)
-    {
-        long until = Interlocked.Read(ref _pausedUntilTicks);
-        TimeSpan wait = new DateTime(until, DateTimeKind.Utc) - DateTime.UtcNow;
-        if (wait <= TimeSpan.Zero) return;
-        if (wait > left)
-        {
-            throw new SiperbApiException(SiperbErrorKind.RetryAfterTooLong,
-                $"{request.Describe()} was not sent: the service asked to pause for {wait.TotalSeconds:0} seconds (429 Retry-After), more than the {Math.Max(0, left.TotalSeconds):0} seconds left for this call. Try again after that time.",
-                429, retryAfter: wait);
-        }
-        log.Verbose($"{request.Method} {request.PathForLog}: waiting {wait.TotalMilliseconds:0} ms, the service is rate limiting (429 Retry-After)");
-        await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(RequestSpec request, IClientLog log, CancellationToken ct)
-    {
-        Uri uri = BuildUri(request.Segments, request.Query);
-        for (int hop = 0; ; hop++)
-        {
-            using var message = new HttpRequestMessage(request.Method, uri);
-            message.Headers.TryAddWithoutValidation("User-Agent", s_userAgent);
-            message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            if (request.Authorization is not null) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", request.Authorization);
-            if (request.ApiKey is not null) message.Headers.TryAddWithoutValidation("X-Api-Key", request.ApiKey);
-            if (request.Method == HttpMethod.Post) message.Content = new ByteArrayContent(Array.Empty<byte>());
-            log.Debug($"{request.Method} {request.PathForLog}: request headers {string.Join(", ", message.Headers.Select(h => h.Key))}");
-
-            HttpResponseMessage response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            int status = (int)response.StatusCode;
-            if (status < 300 || status >= 400 || status == 304)
-            {
-                return response;
-            }
-            Uri? location = response.Headers.Location;
-            if (location is not null && !location.IsAbsoluteUri) location = new Uri(uri, location);
-            bool sameOrigin = location is not null
-                && string.Equals(location.Scheme, uri.Scheme, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(location.Host, uri.Host, StringComparison.OrdinalIgnoreCase)
-                && location.Port == uri.Port;
-            string requestId = RequestIdOf(response) ?? string.Empty;
-            response.Dispose();
-            if (request.Method != HttpMethod.Get || !sameOrigin || hop >= MaximumRedirects)
-            {
-                string why = request.Method != HttpMethod.Get ? "redirects of a login are not followed"
-                    : !sameOrigin ? $"it points to another origin ({(location is null ? "no Location" : location.Scheme + "://" + location.Host + ":" + location.Port)}), which would receive the session token"
-                    : $"more than {MaximumRedirects} redirects";
-                throw new SiperbApiException(SiperbErrorKind.InvalidResponse,
-                    $"{request.Describe()} answered {status} (redirect), not followed: {why}. Check -ApiBaseUri.",
-                    status, requestId.Length == 0 ? null : requestId);
-            }
-            log.Verbose($"{request.Method} {request.PathForLog} -> {status}, following redirect to {location!.AbsolutePath}");
-            uri = location;
-        }
-    }
-
-    private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, RequestSpec request, CancellationToken ct)
-    {
-        RejectNonJson(request, response);
-        ArraySegment<byte> body = await ReadCappedAsync(response, request, MaximumObjectResponseBytes, ct).ConfigureAwait(false);
-        try
-        {
-            // A UTF-8 byte order mark is tolerated.
-            int start = JsonArrayReader.ByteOrderMarkLength(new ReadOnlySpan<byte>(body.Array!, 0, body.Count));
-            return JsonDocument.Parse(new ReadOnlyMemory<byte>(body.Array!, start, body.Count - start));
-        }
-        catch (JsonException)
-        {
-            throw InvalidResponse(request, response, "the body is not valid JSON");
-        }
-    }
-
-    /// <summary>Reads the whole body, refusing more than <paramref name="limit"/> bytes; the segment shares the read buffer (no copy).</summary>
-    private static async Task<ArraySegment<byte>> ReadCappedAsync(HttpResponseMessage response, RequestSpec request, long limit, CancellationToken ct)
-    {
-        long? declared = response.Content.Headers.ContentLength;
-        if (declared > limit)
-        {
-            throw InvalidResponse(request, response, $"the answer declares {declared} bytes, more than the {limit} accepted");
-        }
-        using Stream stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-        using CancellationTokenRegistration abort = ct.Register(() => stream.Dispose());
-        var buffer = new MemoryStream(declared is long known && known > 0 ? (int)known : 4096);
-        byte[] chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, 0, chunk.Length, ct).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw InvalidResponse(request, response, $"the answer is larger than the {limit} bytes accepted");
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    /// <summary>
-    /// Refuses an HTML or XML answer at once (a proxy's or a maintenance page) without reading it. Any
-    /// other media type is parsed: JSON served as text/plain still works, and what is not JSON fails parsing.
-    /// </summary>
-    private static void RejectNonJson(RequestSpec request, HttpResponseMessage response)
-    {
-        string? mediaType = response.Content.Headers.ContentType?.MediaType;
-        if (mediaType is not null && (mediaType.IndexOf("html", StringComparison.OrdinalIgnoreCase) >= 0
-            || mediaType.IndexOf("xml", StringComparison.OrdinalIgnoreCase) >= 0))
-        {
-            throw InvalidResponse(request, response, $"the answer is {mediaType}, not JSON (a proxy or maintenance page?)");
-        }
-    }
-
-    private async Task<SiperbApiException> FailureFromStatusAsync(RequestSpec request, HttpResponseMessage response, CancellationToken ct)
-    {
-        int status = (int)response.StatusCode;
-        string? requestId = RequestIdOf(response);
-        TimeSpan? retryAfter = RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter, DateTimeOffset.UtcNow);
-        if (retryAfter is null && response.Headers.TryGetValues("Retry-After", out IEnumerable<string>? raw))
-        {
-            retryAfter = RetryPolicy.ParseRetryAfter(raw.FirstOrDefault(), DateTimeOffset.UtcNow);
-        }
-        string excerpt = request.Route == ApiRoute.Devices ? await ExcerptAsync(response, ct).ConfigureAwait(false) : string.Empty;
-        string where = request.Describe() + " answered " + status + (requestId is null ? string.Empty : $" (request id {requestId})");
-        (SiperbErrorKind kind, string advice) = status switch
-        {
-            401 when request.Route == ApiRoute.Login => (SiperbErrorKind.AccessTokenRejected,
-                "The access token is invalid, expired or revoked. Create a new personal access token in the Siperb Admin Control Panel and pass it with -AccessToken."),
-            401 => (SiperbErrorKind.SessionRejected,
-                "The session token is invalid or expired. Run Get-SiperbSession -AccessToken <token> -Force to log in again."),
-            403 => (SiperbErrorKind.PermissionDenied,
-                "This session may not read that user's devices. Check that -UserId belongs to the session's user."),
-            404 => (SiperbErrorKind.NotFound,
-                request.Route == ApiRoute.Device ? "No device has that token. List the devices with Get-SiperbDevice." : "Not found. Check -ApiBaseUri and -UserId."),
-            408 or 429 or 500 or 502 or 503 or 504 => (SiperbErrorKind.ServiceUnavailable,
-                "The service is busy or failing. Try again later, or raise -MaximumRetryCount."),
-            _ => (SiperbErrorKind.RequestRejected, "The service refused the request."),
-        };
-        return new SiperbApiException(kind, $"{where}. {advice}{excerpt}", status, requestId, retryAfter);
-    }
-
-    private static async Task<string> ExcerptAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        try
-        {
-            ArraySegment<byte> body = await ReadCappedAsync(response, RequestSpec.None, 64 * 1024, ct).ConfigureAwait(false);
-            string text = Encoding.UTF8.GetString(body.Array!, 0, Math.Min(body.Count, ExcerptLength * 4));
-            text = new string(text.Where(c => !char.IsControl(c)).Take(ExcerptLength).ToArray()).Trim();
-            return text.Length == 0 ? string.Empty : " Service said: " + SecretScrubber.Scrub(text);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return string.Empty;
-        }
-    }
-
-    private static SiperbApiException InvalidResponse(RequestSpec request, HttpResponseMessage response, string what) =>
-        new(SiperbErrorKind.InvalidResponse,
-            $"{request.Describe()} answered {(int)response.StatusCode} but {what}. Check -ApiBaseUri points at the Siperb API.",
-            (int)response.StatusCode, RequestIdOf(response));
-
-    private static string? RequestIdOf(HttpResponseMessage response)
-    {
-        foreach (string name in new[] { "X-Request-Id", "Request-Id", "X-Correlation-Id" })
-        {
-            if (response.Headers.TryGetValues(name, out IEnumerable<string>? values))
-            {
-                string? value = values.FirstOrDefault();
-                if (!string.IsNullOrWhiteSpace(value))
-                {
-                    value = new string(value!.Where(c => !char.IsControl(c)).Take(100).ToArray());
-                    return SecretScrubber.Scrub(value);
-                }
-            }
-        }
-        return null;
-    }
-
-    private static string HeaderNames(HttpResponseMessage response) =>
-        string.Join(", ", response.Headers.Select(h => h.Key).Concat(response.Content.Headers.Select(h => h.Key)));
-
-    private static bool IsTlsFailure(Exception e)
-    {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is AuthenticationException) return true;
-        }
-        return false;
-    }
-
-    private static string Describe(Exception e)
-    {
-        Exception root = e;
-        while (root.InnerException is not null) root = root.InnerException;
-        return SecretScrubber.Scrub(root.Message);
-    }
+    private Task<T> SendAsync<T>(RequestSpec request, IClientLog log, CancellationToken cancellationToken,
+        Func<HttpResponseMessage, CancellationToken, Task<T>> readSuccess) =>
+        _sender.SendAsync(request, BuildUri(request.Segments, request.Query), log, cancellationToken, readSuccess);
 
     private static HttpMessageHandler CreateHandler(ConnectionSettings settings)
     {

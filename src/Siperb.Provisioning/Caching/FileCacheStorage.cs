@@ -108,8 +108,8 @@ internal sealed class FileCacheStorage : ICacheStorage
         return names;
     }
 
-    /// <summary>Deletes temp files a killed writer left behind (older than a few minutes, so live writers are untouched).</summary>
-    public void CleanStrayTempFiles(bool all = false)
+    /// <summary>Deletes temp files a killed writer left behind: those older than a few minutes (live writers are untouched), or all when <paramref name="all"/>.</summary>
+    public void RemoveLeftovers(bool all)
     {
         foreach (string path in Directory.GetFiles(Root, TempPrefix + "*"))
         {

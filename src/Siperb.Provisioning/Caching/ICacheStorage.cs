@@ -11,9 +11,6 @@ internal interface ICacheStorage
     /// <summary>A description for messages ("/home/u/.cache/siperb-provisioning", "memory").</summary>
     string Description { get; }
 
-    /// <summary>True when entries can be read but not written (a read-only file system).</summary>
-    bool IsReadOnly { get; }
-
     /// <summary>Reads a blob; false when it does not exist. Throws <see cref="CacheEntryException"/> when it exists but cannot be used.</summary>
     bool TryRead(string name, out byte[] content);
 
@@ -28,6 +25,12 @@ internal interface ICacheStorage
 
     /// <summary>Takes the writers' lock (across processes too), waiting at most <paramref name="wait"/>; null when it could not be had.</summary>
     IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes what interrupted writers left behind: only old leftovers, or all of them when
+    /// <paramref name="all"/> (the caller holds the writers' lock). Storage with no leftovers does nothing.
+    /// </summary>
+    void RemoveLeftovers(bool all);
 }
 
 /// <summary>An entry exists but is unusable (corrupt, oversized, a link, unreadable); it is a miss.</summary>
@@ -46,8 +49,6 @@ internal sealed class MemoryCacheStorage : ICacheStorage
 
     public string Description => "memory";
 
-    public bool IsReadOnly => false;
-
     public bool TryRead(string name, out byte[] content) => _blobs.TryGetValue(name, out content!);
 
     public void Write(string name, byte[] content) => _blobs[name] = content;
@@ -58,6 +59,11 @@ internal sealed class MemoryCacheStorage : ICacheStorage
 
     public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) =>
         _lock.Wait(wait, cancellationToken) ? new Releaser(_lock) : null;
+
+    public void RemoveLeftovers(bool all)
+    {
+        // Writes to memory are whole at once: nothing is ever left behind.
+    }
 
     private sealed class Releaser : IDisposable
     {

@@ -107,17 +107,6 @@ internal static class NativeFileSystem
         }
     }
 
-    /// <summary>The owner's permission bits of a path on Unix (for tests and diagnostics); -1 on Windows or on failure.</summary>
-    public static int GetUnixMode(string path)
-    {
-        if (IsWindows) return -1;
-        // stat layouts differ per platform; ask the shell-free way: .NET 7+ exposes UnixFileMode.
-        var property = typeof(FileSystemInfo).GetProperty("UnixFileMode");
-        if (property is null) return -1;
-        FileSystemInfo info = Directory.Exists(path) ? new DirectoryInfo(path) : new FileInfo(path);
-        return Convert.ToInt32(property.GetValue(info), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     /// <summary>A NUL-terminated UTF-8 path, as the C library takes it.</summary>
     private static byte[] Utf8z(string path)
     {

@@ -102,7 +102,7 @@ internal sealed class SiperbCache
             }
             byte[] bytes = CacheEntryFormat.Serialize(name, kind, userId, DateTimeOffset.UtcNow, payloadJson, _protect);
             _storage.Write(name, bytes);
-            (_storage as FileCacheStorage)?.CleanStrayTempFiles();
+            _storage.RemoveLeftovers(all: false);
         }
         catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException or System.IO.InvalidDataException)
         {
@@ -140,7 +140,7 @@ internal sealed class SiperbCache
             _storage.Delete(name);
             deleted++;
         }
-        if (userId is null) (_storage as FileCacheStorage)?.CleanStrayTempFiles(all: held is not null);
+        if (userId is null) _storage.RemoveLeftovers(all: held is not null);
         log.Verbose($"Deleted {deleted} entries from the Siperb cache ({_storage.Description}).");
         return deleted;
     }

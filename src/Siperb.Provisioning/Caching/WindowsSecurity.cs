@@ -12,7 +12,7 @@ namespace Siperb.Provisioning.Caching;
 internal static class WindowsSecurity
 {
     /// <summary>The SDDL of the cache folder: protected DACL, full control for one SID, inherited by files and folders.</summary>
-    public static string OwnerOnlySddl(string userSid) => $"D:P(A;OICI;FA;;;{userSid})";
+    private static string OwnerOnlySddl(string userSid) => $"D:P(A;OICI;FA;;;{userSid})";
 
     public static void CreateOwnerOnlyDirectory(string path)
     {

@@ -4,7 +4,7 @@ namespace Siperb.Provisioning.Commands;
 /// Stable error ids: the first part of every FullyQualifiedErrorId this module writes. Scripts and
 /// tests may match on them; they never change meaning.
 /// </summary>
-public static class ErrorIds
+internal static class ErrorIds
 {
     /// <summary>A parameter value is unusable (empty token, insecure base URI); nothing was sent.</summary>
     public const string InvalidArgument = nameof(InvalidArgument);

@@ -3,9 +3,12 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Security;
+using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
 
@@ -17,24 +20,21 @@ namespace Siperb.Provisioning.Commands;
 [OutputType(typeof(SiperbDevice))]
 public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
 {
-    /// <summary>The Write-Progress activity id of device lists.</summary>
-    internal const int ProgressActivityId = 0x5170;
-
-    /// <summary>Every platform the API knows.</summary>
-    internal static readonly string[] Platforms = { "ios", "android", "webpage", "electron", "script" };
-
     private WildcardPattern[]? _namePatterns;
     private HashSet<string>? _platforms;
     private HashSet<string>? _tokens;
     private SiperbSession? _session;
-    private System.Collections.Generic.List<string>? _rawDevices;
-    private int _handedOut;
     private string[] _exactNames = Array.Empty<string>();
-    private ProgressReporter? _progress;
     private HashSet<string>? _namesFound;
     private HashSet<string>? _tokensFound;
     private HashSet<string>? _namesOnOtherPlatforms;
     private HashSet<string>? _tokensOnOtherPlatforms;
+    private ProgressReporter? _progress;
+    private long _listed;
+    private ReadThroughResult<List<DeviceData>>? _cachedAnswer;
+
+    /// <summary>The Write-Progress activity id of device lists.</summary>
+    internal const int ProgressActivityId = 0x5170;
 
     /// <summary>The session to use; default: this runspace's current session.</summary>
     [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipeline = true)]
@@ -100,6 +100,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         _namesOnOtherPlatforms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         _tokensOnOtherPlatforms = new HashSet<string>(StringComparer.Ordinal);
         _progress = ProgressReporter.Start(this, ProgressActivityId, $"Listing the devices of user {_session.UserId}", "devices");
+        _listed = 0;
         bool listed;
         try
         {
@@ -109,6 +110,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         {
             _progress?.Complete();
             _progress = null;
+            _cachedAnswer = null;
         }
         if (listed) WriteNotFoundErrors(_session);
     }
@@ -146,74 +148,68 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     /// <summary>Writes the devices (from the cache or the API); false when the list could not be had.</summary>
     private bool List(SiperbSession session)
     {
+        ReadThroughCache readThrough = ReadThrough;
         string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, CacheKey);
-        CacheEntry? cached = Cache?.Read(cacheKey, SiperbCache.DevicesKind, Log);
-        Flush();
-        if (cached is not null && IsFresh(cached))
-        {
-            WriteVerbose($"Devices of user {session.UserId} come from the cache ({FormatAge(cached.AgeAt(DateTimeOffset.UtcNow))} old).");
-            EmitCached(cached);
-            return true;
-        }
-        _rawDevices = Cache is null ? null : new System.Collections.Generic.List<string>();
-        _handedOut = 0;
-        bool listed = false;
+        IClientLog log = Log;
+        CancellationToken cancellation = Cancellation;
+        int handedOut = 0;
         try
         {
-            bool keepRawJson = _rawDevices is not null;
             // On the thread pool: parsing hands devices over as it reads, and the pipeline thread must be free to take them.
-            int count = Await(Task.Run(() => session.Api.CallAsync(
-                token => session.Api.Client.GetDevicesAsync(session.UserId, token, device => QueueItem(device, Cancellation), Log, Cancellation,
-                    keepRawJson),
-                Log, Cancellation)));
-            WriteVerbose($"The service listed {count} devices for user {session.UserId}.");
-            listed = true;
-            if (_rawDevices is not null)
-            {
-                Cache!.Write(cacheKey, SiperbCache.DevicesKind, session.UserId, "[" + string.Join(",", _rawDevices) + "]", Log, cancellationToken: Cancellation);
-                Flush();
-            }
-        }
-        catch (SiperbApiException e) when (cached is not null && _handedOut == 0 && AllowsStaleAnswer(e))
-        {
-            _rawDevices = null;
-            WriteWarning(StaleWarning("the device list", cached, e));
-            EmitCached(cached);
-            listed = true;
+            ReadThroughResult<List<DeviceData>> result = Await(Task.Run(() => readThrough.GetAsync(cacheKey, SiperbCache.DevicesKind,
+                session.UserId, "the device list", payload => DecodeCached(payload, log),
+                async ct =>
+                {
+                    var rawDevices = readThrough.IsEnabled ? new List<string>() : null;
+                    int count = await session.Api.ListDevicesAsync(device =>
+                    {
+                        if (device.RawJson is not null) rawDevices?.Add(device.RawJson);
+                        handedOut++;
+                        QueueItem(device, cancellation);
+                    }, log, ct, keepRawJson: rawDevices is not null).ConfigureAwait(false);
+                    log.Verbose($"The service listed {count} devices for user {session.UserId}.");
+                    return new Fetched<List<DeviceData>>(new List<DeviceData>(),
+                        rawDevices is null ? null : "[" + string.Join(",", rawDevices) + "]");
+                },
+                _ => handedOut == 0, log, cancellation)));
+            // Devices from the API went out as they were read; a cache entry's go out now, marked as such.
+            _cachedAnswer = result.FromCache ? result : null;
+            foreach (DeviceData device in result.Value) OnItem(device);
+            return true;
         }
         catch (SiperbApiException e)
         {
             WriteError(ToErrorRecord(e, session.UserId));
+            return false;
         }
-        finally
-        {
-            _rawDevices = null;
-        }
-        return listed;
     }
 
-    private void EmitCached(CacheEntry entry)
+    /// <summary>The cached device list; null (a miss, with a warning) when its content is damaged.</summary>
+    private static List<DeviceData>? DecodeCached(string payload, IClientLog log)
     {
-        using var document = System.Text.Json.JsonDocument.Parse(entry.Payload);
-        foreach (var element in document.RootElement.EnumerateArray())
+        try
         {
-            OnItem(DeviceData.Parse(element));
+            using var document = JsonDocument.Parse(payload);
+            return document.RootElement.EnumerateArray().Select(element => DeviceData.Parse(element)).ToList();
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            log.Warning("The cached device list is damaged; it will be replaced.");
+            return null;
         }
     }
 
     /// <inheritdoc/>
-    protected override void OnItem(object item)
+    private protected override void OnItem(object item)
     {
         var data = (DeviceData)item;
-        _handedOut++;
-        _progress?.Report(_handedOut, null);
-        if (data.RawJson is not null) _rawDevices?.Add(data.RawJson);
+        _progress?.Report(++_listed, null);
         if (!Matches(data)) return;
         SiperbSession session = _session!;
         var device = new SiperbDevice(session.UserId, data,
             ParameterSetName == ParameterSets.UserIdAndSessionToken ? null : session);
-        WriteObject(PSObjectConversion.WithNoteProperties(device, data.Fields,
-            key => SiperbDevice.KnownFields.Contains(key, StringComparer.Ordinal)));
+        if (_cachedAnswer is not null) device.MarkFromCache(_cachedAnswer.CachedAt, _cachedAnswer.IsStale);
+        WriteObject(PSObjectConversion.WithNoteProperties(device, data.Fields, SiperbDevice.KnownFields));
     }
 
     private bool Matches(DeviceData device)

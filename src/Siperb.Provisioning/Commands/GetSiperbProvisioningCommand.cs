@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
 
@@ -19,12 +20,12 @@ namespace Siperb.Provisioning.Commands;
 public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
 {
     /// <summary>The default number of devices fetched at once: what a browser opens per host.</summary>
-    public const int DefaultThrottleLimit = 8;
+    internal const int DefaultThrottleLimit = 8;
 
     /// <summary>The Write-Progress activity id of provisioning fetches.</summary>
     internal const int ProgressActivityId = 0x5171;
 
-    private readonly Queue<Task<Outcome>> _window = new();
+    private readonly Queue<Task<ProvisioningOutcome>> _window = new();
     private ProgressReporter? _progress;
     private long? _total;
     private long _done;
@@ -104,9 +105,11 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
                 ThrowTerminatingError(ToErrorRecord(e, token));
             }
             while (_window.Count >= ThrottleLimit) EmitHead();
-            _window.Enqueue(IsKnownNotScript(Platform)
-                ? Task.FromResult(Outcome.Fail(NotScriptError(token, Platform)))
-                : FetchAsync(session, token, Log, Cancellation));
+            ReadThroughCache readThrough = ReadThrough;
+            IClientLog log = Log;
+            _window.Enqueue(ProvisioningOutcome.IsKnownNotScript(Platform)
+                ? Task.FromResult(ProvisioningOutcome.NotScript(token, Platform))
+                : Task.Run(() => FetchAsync(session, readThrough, token, log, Cancellation)));
             while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
             Flush();
         }
@@ -126,69 +129,52 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
 
     private void EmitHead()
     {
-        Outcome outcome = Await(_window.Peek());
+        ProvisioningOutcome outcome = Await(_window.Peek());
         _window.Dequeue();
-        _done++;
-        _progress?.Report(_done, _total);
+        _progress?.Report(++_done, _total);
         if (outcome.Error is not null)
         {
             WriteError(outcome.Error);
             return;
         }
         SiperbProvisioning provisioning = outcome.Provisioning!;
-        WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings,
-            key => SiperbProvisioning.IsKnownSetting(key), knownFirst: true));
+        WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings, SiperbProvisioning.KnownSettings, knownFirst: true));
     }
 
-    private async Task<Outcome> FetchAsync(SiperbSession session, string token, IClientLog log, CancellationToken cancellationToken)
+    private async Task<ProvisioningOutcome> FetchAsync(SiperbSession session, ReadThroughCache readThrough, string token, IClientLog log,
+        CancellationToken cancellationToken)
     {
         ApiSession api = session.Api;
-        SiperbCache? cache = Cache;
-        string? cacheKey = cache is null ? null : SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
-        CacheEntry? cached = null;
-        DeviceData? cachedDevice = null;
-        if (cache is not null)
-        {
-            cached = await Task.Run(() => cache.Read(cacheKey!, SiperbCache.ProvisioningKind, log), cancellationToken).ConfigureAwait(false);
-            cachedDevice = cached is null ? null : UsableCachedDevice(cached, token, log);
-            if (cachedDevice is null) cached = null;
-            if (cached is not null && IsFresh(cached))
-            {
-                log.Verbose($"The provisioning of '{token}' comes from the cache ({FormatAge(cached.AgeAt(DateTimeOffset.UtcNow))} old).");
-                return Build(api, token, cachedDevice!);
-            }
-        }
+        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
         try
         {
-            DeviceData device = await api.CallAsync(
-                sessionToken => api.Client.GetDeviceAsync(api.UserId, token, sessionToken, includeProvisioning: true, log, cancellationToken,
-                    keepRawJson: cache is not null),
-                log, cancellationToken).ConfigureAwait(false);
-            Outcome outcome = Build(api, token, device);
-            if (cache is not null && outcome.Provisioning is not null && device.RawJson is not null)
-            {
-                cache.Write(cacheKey!, SiperbCache.ProvisioningKind, api.UserId, device.RawJson, log, cancellationToken: cancellationToken);
-            }
+            ReadThroughResult<DeviceData> result = await readThrough.GetAsync(cacheKey, SiperbCache.ProvisioningKind, api.UserId,
+                $"the provisioning of '{token}'", payload => UsableCachedDevice(payload, token, log),
+                async ct =>
+                {
+                    DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: readThrough.IsEnabled)
+                        .ConfigureAwait(false);
+                    // Only provisioning that is served is stored.
+                    return new Fetched<DeviceData>(device, ProvisioningOutcome.IsProvisioned(device) ? device.RawJson : null);
+                },
+                staleAllowed: null, log, cancellationToken).ConfigureAwait(false);
+            ProvisioningOutcome outcome = ProvisioningOutcome.Build(api, token, result.Value, AsPlainText.IsPresent);
+            if (result.FromCache) outcome.Provisioning?.MarkFromCache(result.CachedAt, result.IsStale);
             return outcome;
-        }
-        catch (SiperbApiException e) when (cached is not null && AllowsStaleAnswer(e))
-        {
-            log.Warning(StaleWarning($"the provisioning of '{token}'", cached, e));
-            return Build(api, token, cachedDevice!);
         }
         catch (SiperbApiException e)
         {
-            return Outcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
+            return ProvisioningOutcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
         }
     }
 
     /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>
-    private static DeviceData? UsableCachedDevice(CacheEntry entry, string token, IClientLog log)
+    private static DeviceData? UsableCachedDevice(string payload, string token, IClientLog log)
     {
         DeviceData device;
         try
         {
-            device = DeviceData.Parse(entry.Payload);
+            device = DeviceData.Parse(payload);
         }
         catch (System.Text.Json.JsonException)
         {
@@ -201,42 +187,5 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             return null;
         }
         return device;
-    }
-
-    private Outcome Build(ApiSession api, string token, DeviceData device)
-    {
-        if (!string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase))
-        {
-            return Outcome.Fail(NotScriptError(token, device.Platform));
-        }
-        if (device.Settings is null)
-        {
-            return Outcome.Fail(new ErrorRecord(
-                new InvalidOperationException($"The service sent the device '{token}' without its provisioning (Settings_json). Check -ApiBaseUri points at the Siperb API."),
-                ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token));
-        }
-        return new Outcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, AsPlainText.IsPresent), null);
-    }
-
-    private static bool IsKnownNotScript(string? platform) =>
-        !string.IsNullOrWhiteSpace(platform) && !string.Equals(platform!.Trim(), "script", StringComparison.OrdinalIgnoreCase);
-
-    private static ErrorRecord NotScriptError(string token, string? platform) => new(
-        new InvalidOperationException($"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
-        ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token);
-
-    private sealed class Outcome
-    {
-        public Outcome(SiperbProvisioning? provisioning, ErrorRecord? error)
-        {
-            Provisioning = provisioning;
-            Error = error;
-        }
-
-        public static Outcome Fail(ErrorRecord error) => new(null, error);
-
-        public SiperbProvisioning? Provisioning { get; }
-
-        public ErrorRecord? Error { get; }
     }
 }

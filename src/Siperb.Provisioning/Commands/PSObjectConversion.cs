@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Reflection;
 using Siperb.Provisioning.Api;
@@ -12,21 +13,26 @@ internal static class PSObjectConversion
     private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_typedProperties = new();
 
     /// <summary>
-    /// Wraps <paramref name="baseObject"/> and adds each field not in <paramref name="skip"/> as a note
-    /// property. PowerShell lists note properties before the type's own, so with
-    /// <paramref name="knownFirst"/>, when there are such fields, the typed properties are repeated first
-    /// as note properties of the same values: Format-Table *, Export-Csv and ConvertTo-Json then show
-    /// the known properties first and the unknown ones after. (Device lists leave it off: it would cost
-    /// a second or so per 100,000 devices.)
+    /// Wraps <paramref name="baseObject"/> and adds each field its typed properties do not show
+    /// (<paramref name="known"/>) as a note property. PowerShell lists note properties before the
+    /// type's own, so with <paramref name="knownFirst"/>, when there are such fields, the typed
+    /// properties are repeated first as note properties of the same values: Format-Table *, Export-Csv
+    /// and ConvertTo-Json then show the known properties first and the unknown ones after. (Device
+    /// lists leave it off: it would cost a second or so per 100,000 devices.)
     /// </summary>
-    public static PSObject WithNoteProperties(object baseObject, JsonFields fields, Func<string, bool> skip, bool knownFirst = false)
+    public static PSObject WithNoteProperties(object baseObject, JsonFields fields, KnownFieldSet known, bool knownFirst = false)
     {
         var result = new PSObject(baseObject);
-        bool anyUnknown = false;
-        foreach (var field in fields) anyUnknown |= !skip(field.Key);
-        if (!anyUnknown) return result;
-        if (knownFirst) AddTypedProperties(result, baseObject);
-        AddUnknownFields(result, fields, skip);
+        HashSet<string> shown = known.KeysReadFrom(fields);
+        if (knownFirst && shown.Count < fields.Count) AddTypedProperties(result, baseObject);
+        foreach (var field in fields)
+        {
+            if (shown.Contains(field.Key)) continue;
+            string name = field.Key;
+            if (result.Properties[name] is not null) name = "Api" + name; // never hide a typed property
+            if (result.Properties[name] is not null) continue;
+            result.Properties.Add(new PSNoteProperty(name, ToPowerShell(field.Value)));
+        }
         return result;
     }
 
@@ -36,18 +42,6 @@ internal static class PSObjectConversion
             type => type.GetProperties(BindingFlags.Public | BindingFlags.Instance)))
         {
             if (property.GetIndexParameters().Length == 0) result.Properties.Add(new PSNoteProperty(property.Name, property.GetValue(baseObject)));
-        }
-    }
-
-    private static void AddUnknownFields(PSObject result, JsonFields fields, Func<string, bool> skip)
-    {
-        foreach (var field in fields)
-        {
-            if (skip(field.Key)) continue;
-            string name = field.Key;
-            if (result.Properties[name] is not null) name = "Api" + name; // never hide a typed property
-            if (result.Properties[name] is not null) continue;
-            result.Properties.Add(new PSNoteProperty(name, ToPowerShell(field.Value)));
         }
     }
 

@@ -1,7 +1,7 @@
 using System;
 using System.Management.Automation;
-using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
 
@@ -12,10 +12,16 @@ namespace Siperb.Provisioning.Commands;
 /// </summary>
 public abstract class SiperbCachingCmdlet : SiperbCmdlet
 {
+    /// <summary>Only this assembly's cmdlets derive from this class.</summary>
+    private protected SiperbCachingCmdlet()
+    {
+    }
+
     /// <summary>Default -MaxAge.</summary>
-    public static readonly TimeSpan DefaultMaxAge = TimeSpan.FromHours(1);
+    internal static readonly TimeSpan DefaultMaxAge = TimeSpan.FromHours(1);
 
     private SiperbCache? _cache;
+    private ReadThroughCache? _readThrough;
 
     /// <summary>Answer from the disk cache when its entry is younger than -MaxAge, and keep it up to date.</summary>
     [Parameter]
@@ -31,7 +37,7 @@ public abstract class SiperbCachingCmdlet : SiperbCmdlet
     public SwitchParameter Refresh { get; set; }
 
     /// <summary>The cache, opened on first use; null when -EnableCache is off.</summary>
-    internal SiperbCache? Cache => EnableCache ? _cache ??= SiperbCache.Open(Log) : null;
+    private protected SiperbCache? Cache => EnableCache ? _cache ??= SiperbCache.Open(Log) : null;
 
     /// <inheritdoc/>
     protected override void BeginProcessing()
@@ -39,22 +45,6 @@ public abstract class SiperbCachingCmdlet : SiperbCmdlet
         if (MaxAge <= TimeSpan.Zero) ThrowInvalidArgument("-MaxAge must be longer than zero, for example (New-TimeSpan -Minutes 30).", MaxAge);
     }
 
-    /// <summary>True when <paramref name="entry"/> may answer without a request.</summary>
-    internal bool IsFresh(CacheEntry entry) => !Refresh && entry.AgeAt(DateTimeOffset.UtcNow) < MaxAge;
-
-    /// <summary>True when a failure allows a stale entry to answer (the API unreachable or failing after retries).</summary>
-    internal static bool AllowsStaleAnswer(SiperbApiException e) => e.IsTransient;
-
-    /// <summary>The warning written when a stale entry answers.</summary>
-    internal static string StaleWarning(string what, CacheEntry entry, SiperbApiException e) =>
-        $"The Siperb API could not be used ({e.Kind}); {what} comes from the cache, {FormatAge(entry.AgeAt(DateTimeOffset.UtcNow))} old.";
-
-    /// <summary>"3 minutes", "2 hours 5 minutes", "4 days 1 hour".</summary>
-    internal static string FormatAge(TimeSpan age)
-    {
-        if (age < TimeSpan.FromMinutes(1)) return $"{Math.Max(0, (int)age.TotalSeconds)} seconds";
-        if (age < TimeSpan.FromHours(1)) return $"{(int)age.TotalMinutes} minutes";
-        if (age < TimeSpan.FromDays(1)) return $"{(int)age.TotalHours} hours {age.Minutes} minutes";
-        return $"{(int)age.TotalDays} days {age.Hours} hours";
-    }
+    /// <summary>The cache semantics over <see cref="Cache"/> (a pass-through when -EnableCache is off).</summary>
+    private protected ReadThroughCache ReadThrough => _readThrough ??= new ReadThroughCache(Cache, MaxAge, Refresh.IsPresent);
 }

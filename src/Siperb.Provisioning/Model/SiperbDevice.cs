@@ -1,3 +1,4 @@
+using System;
 using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning;
@@ -9,7 +10,7 @@ namespace Siperb.Provisioning;
 public sealed class SiperbDevice
 {
     /// <summary>The device fields that are typed properties; all others become note properties.</summary>
-    internal static readonly string[] KnownFields = { "UserId", "DeviceToken", "Platform", "Description", "RegistrationMode", "SipContact" };
+    internal static readonly KnownFieldSet KnownFields = new("UserId", "DeviceToken", "Platform", "Description", "RegistrationMode", "SipContact");
 
     internal SiperbDevice(string userId, DeviceData data, SiperbSession? session)
     {
@@ -20,7 +21,6 @@ public sealed class SiperbDevice
         RegistrationMode = data.RegistrationMode;
         SipContact = data.SipContact;
         Session = session;
-        Data = data;
     }
 
     /// <summary>The owner's user id (binds to -UserId down the pipeline).</summary>
@@ -44,7 +44,22 @@ public sealed class SiperbDevice
     /// <summary>The session the device was listed with (binds to -Session down the pipeline); null for the explicit parameter set.</summary>
     public SiperbSession? Session { get; }
 
-    internal DeviceData Data { get; }
+    /// <summary>True when the device came from the disk cache (-EnableCache) rather than from the API just now.</summary>
+    public bool FromCache { get; private set; }
+
+    /// <summary>When the cache entry that answered was written (UTC); null when the API answered.</summary>
+    public DateTimeOffset? CachedAt { get; private set; }
+
+    /// <summary>True when a cache entry older than -MaxAge answered because the API could not be used (a warning says so too).</summary>
+    public bool IsStale { get; private set; }
+
+    /// <summary>Marks the device as answered by a cache entry written at <paramref name="cachedAt"/>.</summary>
+    internal void MarkFromCache(DateTimeOffset? cachedAt, bool isStale)
+    {
+        FromCache = true;
+        CachedAt = cachedAt;
+        IsStale = isStale;
+    }
 
     /// <summary>Description and token; never a secret.</summary>
     public override string ToString() => DeviceToken;

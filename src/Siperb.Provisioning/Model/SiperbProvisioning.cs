@@ -11,12 +11,10 @@ namespace Siperb.Provisioning;
 /// </summary>
 public sealed class SiperbProvisioning
 {
-    /// <summary>Settings_json keys that are typed properties (compared ignoring case).</summary>
-    internal static readonly string[] KnownSettings =
-    {
+    /// <summary>Settings_json keys that are typed properties (matched as <see cref="KnownFieldSet"/> says).</summary>
+    internal static readonly KnownFieldSet KnownSettings = new(
         "SipUsername", "SipPassword", "SipDomain", "SipWssServer", "SipWebsocketPort", "SipServerPath",
-        "SipContact", "ContactUserName", "RegistrationMode", "SipJwt", "profileName", "UiMaxWidth", "VideoResampleSize",
-    };
+        "SipContact", "ContactUserName", "RegistrationMode", "SipJwt", "profileName", "UiMaxWidth", "VideoResampleSize");
 
     internal SiperbProvisioning(string userId, string sessionToken, DeviceData device, JsonFields settings, bool asPlainText)
     {
@@ -125,17 +123,25 @@ public sealed class SiperbProvisioning
     /// </summary>
     public OrderedDictionary SipHeaders { get; }
 
+    /// <summary>True when the provisioning came from the disk cache (-EnableCache) rather than from the API just now.</summary>
+    public bool FromCache { get; private set; }
+
+    /// <summary>When the cache entry that answered was written (UTC); null when the API answered.</summary>
+    public DateTimeOffset? CachedAt { get; private set; }
+
+    /// <summary>True when a cache entry older than -MaxAge answered because the API could not be used (a warning says so too).</summary>
+    public bool IsStale { get; private set; }
+
+    /// <summary>Marks the provisioning as answered by a cache entry written at <paramref name="cachedAt"/>.</summary>
+    internal void MarkFromCache(DateTimeOffset? cachedAt, bool isStale)
+    {
+        FromCache = true;
+        CachedAt = cachedAt;
+        IsStale = isStale;
+    }
+
     internal JsonFields Settings { get; }
 
     /// <summary>The device token; never a secret.</summary>
     public override string ToString() => DeviceToken;
-
-    internal static bool IsKnownSetting(string key)
-    {
-        foreach (string known in KnownSettings)
-        {
-            if (string.Equals(known, key, StringComparison.OrdinalIgnoreCase)) return true;
-        }
-        return false;
-    }
 }

@@ -1,4 +1,4 @@
-# Dot-sourced by build.ps1, the Pester suites (Common.ps1) and the benchmarks: how to start this very
+# Dot-sourced by build.ps1, the Pester suites (tests/Pester/Common.ps1) and the benchmarks: how to start this very
 # PowerShell as a child process.
 
 function Get-PwshCommand {
