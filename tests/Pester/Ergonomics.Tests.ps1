@@ -832,6 +832,56 @@ Describe 'Cached sessions: Get-SiperbSession -ListAvailable and -RemoveOtherSess
     }
 }
 
+Describe 'Origin on the objects: FromCache, CachedAt and IsStale' {
+    BeforeAll {
+        # No retries, so that a 503 makes the API unusable at once.
+        $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Anna.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -MaximumRetryCount 0
+        function Get-StoredAt([string] $Kind) {
+            foreach ($file in Get-ChildItem -LiteralPath $env:SIPERB_CACHE_DIR -Filter '*.entry' -File) {
+                $json = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json -DateKind String
+                if ($json.Kind -eq $Kind) { [datetimeoffset]::Parse($json.StoredAt, [cultureinfo]::InvariantCulture) }
+            }
+        }
+    }
+
+    BeforeEach {
+        Clear-SiperbCache -Confirm:$false
+        Clear-SiperbEmulatorFault -Emulator $Emulator
+    }
+
+    It '<Command>: the API''s answer, then a fresh entry''s, then a stale one''s when the API fails, each says so' -TestCases @(
+        @{ Command = 'Get-SiperbDevice'; Kind = 'devices'; Route = 'Devices'; Call = { param($more) Get-SiperbDevice -EnableCache @more } }
+        @{ Command = 'Get-SiperbProvisioning'; Kind = 'provisioning'; Route = 'Device'; Call = { param($more) Get-SiperbProvisioning -DeviceToken 'script-proxy', 'script-ws-jwt' -EnableCache @more } }
+    ) {
+        $fromApi = @(& $Call @{})
+        $fromApi.Count | Should -BeGreaterThan 1
+        $fromApi | ForEach-Object { $_.FromCache | Should -BeFalse; $_.CachedAt | Should -BeNullOrEmpty; $_.IsStale | Should -BeFalse }
+
+        $fresh = @(& $Call @{})
+        $stored = @(Get-StoredAt $Kind)[0]
+        $fresh | ForEach-Object {
+            $_.FromCache | Should -BeTrue
+            $_.IsStale | Should -BeFalse
+            $_.CachedAt | Should -BeOfType [datetimeoffset]
+        }
+        @($fresh.CachedAt | Sort-Object -Unique)[0] | Should -BeGreaterOrEqual $stored.AddSeconds(-1)
+
+        $refreshed = @(& $Call @{ Refresh = $true })
+        $refreshed | ForEach-Object { $_.FromCache | Should -BeFalse }
+
+        Set-CacheEntryAge $Kind (New-TimeSpan -Hours 2)
+        Add-SiperbEmulatorFault -Emulator $Emulator -Route $Route -Times 10 -Fault @{ Status = 503 } | Out-Null
+        $stale = @(& $Call @{ WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' })
+        $stale.Count | Should -Be $fromApi.Count
+        $stale | ForEach-Object {
+            $_.FromCache | Should -BeTrue
+            $_.IsStale | Should -BeTrue
+            $_.CachedAt | Should -BeLessThan ([datetimeoffset]::UtcNow.AddMinutes(-110))
+        }
+        $warnings | Should -Not -BeNullOrEmpty
+    }
+}
+
 Describe 'Connect-Siperb and Disconnect-Siperb' {
     It 'exports <Alias> as an alias of <Command>' -TestCases @(
         @{ Alias = 'Connect-Siperb'; Command = 'Get-SiperbSession' }
