@@ -871,7 +871,9 @@ Describe 'Origin on the objects: FromCache, CachedAt and IsStale' {
 
         Set-CacheEntryAge $Kind (New-TimeSpan -Hours 2)
         Add-SiperbEmulatorFault -Emulator $Emulator -Route $Route -Times 10 -Fault @{ Status = 503 } | Out-Null
-        $stale = @(& $Call @{ WarningVariable = 'warnings'; WarningAction = 'SilentlyContinue' })
+        $all = @(& $Call @{ WarningAction = 'Continue' } 3>&1)
+        $warnings = @($all | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+        $stale = @($all | Where-Object { $_ -isnot [System.Management.Automation.WarningRecord] })
         $stale.Count | Should -Be $fromApi.Count
         $stale | ForEach-Object {
             $_.FromCache | Should -BeTrue
