@@ -1,5 +1,8 @@
 @{
-    RootModule           = 'Siperb.Provisioning.dll'
+    # In a clone this manifest only says to build first (.config/build/NotBuilt.psm1). build.ps1 copies it
+    # to out/Siperb.Provisioning with RootModule 'Siperb.Provisioning.dll' and the format and type files
+    # of src/Siperb.Provisioning in FormatsToProcess and TypesToProcess.
+    RootModule           = '.config/build/NotBuilt.psm1'
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Desktop', 'Core')
     GUID                 = '5f0c6a57-3a47-4d57-9a0e-2a8c1f6b9e31'
@@ -10,7 +13,8 @@
     PowerShellVersion    = '5.1'
     # .NET Framework 4.7.2: the first with netstandard2.0 built in, which the module's assemblies need.
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('Siperb.Provisioning.format.ps1xml')
+    FormatsToProcess     = @()
+    TypesToProcess       = @()
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'Get-SiperbSession'
@@ -23,7 +27,7 @@
         'Export-SiperbClientConfig'
     )
     VariablesToExport    = @()
-    AliasesToExport      = @()
+    AliasesToExport      = @('Connect-Siperb', 'Disconnect-Siperb')
     PrivateData          = @{
         PSData = @{
             Tags                     = @('Siperb', 'SIP', 'VoIP', 'Provisioning', 'WebRTC', 'Telephony', 'AzureAutomation', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')

@@ -101,13 +101,39 @@ function Invoke-Build {
 
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     New-Item -ItemType Directory -Path $ModuleOut -Force | Out-Null
-    Copy-Item (Join-Path $Root "$ModuleName.psd1") $ModuleOut
     Copy-Item (Join-Path $bin "$ModuleName.dll") $ModuleOut
-    Copy-Item (Join-Path $Root "src/$ModuleName/$ModuleName.format.ps1xml") $ModuleOut
+    $formats = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.format.ps1xml' | Sort-Object Name)
+    $types = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.types.ps1xml' | Sort-Object Name)
+    foreach ($file in $formats + $types) { Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut }
+    Write-BuiltManifest -FormatFiles $formats.Name -TypeFiles $types.Name
     Copy-WindowsPowerShellDependency
     Invoke-Docs
     $script:ModuleBuilt = $true
     Write-Host "   module laid out in $ModuleOut"
+}
+
+function Write-BuiltManifest {
+    # The root manifest is the one version source, but in a clone its RootModule only says to build
+    # first (.config/build/NotBuilt.psm1) and it lists no format or type file (they are not at the root).
+    # The built module's copy gets the assembly and the files laid out beside it.
+    param([string[]] $FormatFiles = @(), [string[]] $TypeFiles = @())
+    $text = Get-Content (Join-Path $Root "$ModuleName.psd1") -Raw
+    $list = { param($names) if ($names) { "@($(($names | ForEach-Object { "'$_'" }) -join ', '))" } else { '@()' } }
+    $replacements = [ordered]@{
+        '(?m)^(\s*RootModule\s*=\s*).*$'       = "`${1}'$ModuleName.dll'"
+        '(?m)^(\s*FormatsToProcess\s*=\s*).*$' = "`${1}$(& $list $FormatFiles)"
+        '(?m)^(\s*TypesToProcess\s*=\s*).*$'   = "`${1}$(& $list $TypeFiles)"
+    }
+    foreach ($pattern in $replacements.Keys) {
+        if (-not [regex]::IsMatch($text, $pattern)) { throw "The root manifest has no line matching $pattern." }
+        $text = [regex]::Replace($text, $pattern, $replacements[$pattern])
+    }
+    $manifest = Join-Path $ModuleOut "$ModuleName.psd1"
+    [IO.File]::WriteAllText($manifest, $text, [Text.UTF8Encoding]::new($false))
+    $data = Import-PowerShellDataFile $manifest
+    foreach ($file in @($data.RootModule) + @($data.FormatsToProcess) + @($data.TypesToProcess)) {
+        if (-not (Test-Path (Join-Path $ModuleOut $file))) { throw "The built manifest names $file, which is not in $ModuleOut." }
+    }
 }
 
 function Get-DependencyAllowList {

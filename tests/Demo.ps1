@@ -5,7 +5,9 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
-    [Parameter(Mandatory)] [string] $EmulatorPath
+    [Parameter(Mandatory)] [string] $EmulatorPath,
+    # The console width the demo is laid out for: its first table fits an 80-column console.
+    [int] $Width = 80
 )
 
 $ErrorActionPreference = 'Stop'
@@ -25,18 +27,18 @@ try {
     # In real life: $token = Read-Host -AsSecureString 'Siperb personal access token'
     $token = ConvertTo-SecureString $pat -AsPlainText -Force
 
-    Write-Host "`n> Get-SiperbSession -AccessToken `$token" -ForegroundColor Yellow
-    Get-SiperbSession -AccessToken $token | Out-Host
+    Write-Host "`n> Get-SiperbSession -AccessToken `$token | Format-List UserId, Email, ExpiresAt" -ForegroundColor Yellow
+    Get-SiperbSession -AccessToken $token | Format-List UserId, Email, ExpiresAt | Out-String -Width $Width | Write-Host
 
     Write-Host '> Get-SiperbDevice' -ForegroundColor Yellow
-    Get-SiperbDevice | Out-Host
+    Get-SiperbDevice | Out-String -Width $Width | Write-Host
 
     Write-Host '> Get-SiperbDevice | Get-SiperbProvisioning' -ForegroundColor Yellow
     $provisioning = Get-SiperbDevice | Get-SiperbProvisioning
-    $provisioning | Out-Host
+    $provisioning | Out-String -Width $Width | Write-Host
 
     Write-Host '> $provisioning | Format-Table Description, SipUri, WebSocketUri' -ForegroundColor Yellow
-    $provisioning | Format-Table Description, SipUri, WebSocketUri | Out-Host
+    $provisioning | Format-Table Description, SipUri, WebSocketUri | Out-String -Width $Width | Write-Host
     # -------------------------------------------------------------------------------------------
 
     if (@($provisioning).Count -eq 0) { throw 'The demo provisioned no device.' }

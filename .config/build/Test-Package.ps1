@@ -77,7 +77,10 @@ $commands = @(Get-Command -Module $ModuleName | Sort-Object Name)
 Write-Host "   commands: $($commands.Name -join ', ')"
 $manifest = Import-PowerShellDataFile -LiteralPath (Join-Path $module.ModuleBase "$ModuleName.psd1")
 foreach ($name in $manifest.CmdletsToExport) { Test-That ($name -in $commands.Name) "The manifest exports $name, but the module has no such command." }
-foreach ($name in $commands.Name) { Test-That ($name -in $manifest.CmdletsToExport) "$name is exported but not listed in CmdletsToExport." }
+foreach ($command in $commands) {
+    $list = if ($command.CommandType -eq 'Alias') { 'AliasesToExport' } else { 'CmdletsToExport' }
+    Test-That ($command.Name -in $manifest[$list]) "$($command.Name) is exported but not listed in $list."
+}
 
 # ---- help ---------------------------------------------------------------------------------------
 $common = [System.Management.Automation.PSCmdlet]::CommonParameters

@@ -58,7 +58,10 @@ Describe 'Get-SiperbDevice' {
     }
 
     It 'filters by -DeviceToken (exact)' {
-        @(Get-SiperbDevice -DeviceToken 'script-proxy', 'Gerät-ü', 'ios-a1f3').DeviceToken | Should -Be @('script-proxy', 'Gerät-ü')
+        # ios-a1f3 is not a script device: a token that matches nothing is an ObjectNotFound error (issue 12).
+        @(Get-SiperbDevice -DeviceToken 'script-proxy', 'Gerät-ü', 'ios-a1f3' -ErrorAction SilentlyContinue -ErrorVariable missing).DeviceToken | Should -Be @('script-proxy', 'Gerät-ü')
+        $missing.FullyQualifiedErrorId | Should -Be 'DeviceNotFound,Siperb.Provisioning.Commands.GetSiperbDeviceCommand'
+        $missing.TargetObject | Should -Be 'ios-a1f3' 
         @(Get-SiperbDevice -DeviceToken 'ios-a1f3' -Platform '*').DeviceToken | Should -Be @('ios-a1f3')
     }
 

@@ -40,7 +40,8 @@ Describe 'Manifest' {
 
     It 'exports exactly the cmdlets the module has, each with a page' {
         $Data.CmdletsToExport.Count | Should -BeGreaterThan 0 -Because 'two empty lists would compare equal'
-        @($Data.CmdletsToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning).Name | Sort-Object)
+        @($Data.CmdletsToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning -CommandType Cmdlet).Name | Sort-Object)
+        @($Data.AliasesToExport | Sort-Object) | Should -Be @((Get-Command -Module Siperb.Provisioning -CommandType Alias).Name | Sort-Object)
         foreach ($name in $Data.CmdletsToExport) { Join-Path $Root "docs/$name.md" | Should -Exist }
     }
 
@@ -125,7 +126,7 @@ Describe 'Import' {
         $env:SIPERB_API_BASE_URI = $BaseUri
         $env:SIPERB_CACHE_DIR = $cache
         try {
-            $result = Invoke-TestChildPwsh '(Get-Command -Module Siperb.Provisioning).Name -join ","'
+            $result = Invoke-TestChildPwsh '(Get-Command -Module Siperb.Provisioning -CommandType Cmdlet).Name -join ","'
         } finally {
             $env:SIPERB_ACCESS_TOKEN = $saved.Token
             $env:SIPERB_API_BASE_URI = $saved.Base

@@ -17,7 +17,8 @@ internal sealed class ApiSession
     private string _sessionToken;
 
     /// <summary>Wraps a known session (user id and session token), with or without the PAT that made it.</summary>
-    public ApiSession(SiperbClient client, string userId, string sessionToken, string? accessToken, DateTimeOffset createdAt)
+    public ApiSession(SiperbClient client, string userId, string sessionToken, string? accessToken, DateTimeOffset createdAt,
+        JsonFields? loginFields = null)
     {
         InputValidation.ValidateSegment(userId, "UserId");
         InputValidation.ValidateHeaderToken(sessionToken, "session token");
@@ -28,6 +29,7 @@ internal sealed class ApiSession
         _sessionToken = sessionToken;
         _accessToken = accessToken;
         CreatedAt = createdAt;
+        LoginFields = loginFields ?? JsonFields.Empty;
         AccessTokenHash = accessToken is null ? null : HashAccessToken(client.BaseUri, accessToken);
     }
 
@@ -35,7 +37,7 @@ internal sealed class ApiSession
     public static async Task<ApiSession> LoginAsync(SiperbClient client, string accessToken, IClientLog log, CancellationToken cancellationToken)
     {
         LoginResult result = await client.LoginAsync(accessToken, log, cancellationToken).ConfigureAwait(false);
-        return new ApiSession(client, result.UserId, result.SessionToken, accessToken, DateTimeOffset.UtcNow);
+        return new ApiSession(client, result.UserId, result.SessionToken, accessToken, DateTimeOffset.UtcNow, result.Fields);
     }
 
     /// <summary>Raised after a 401 led to a new login (the new token is <see cref="SessionToken"/>).</summary>
@@ -55,6 +57,9 @@ internal sealed class ApiSession
 
     /// <summary>When the current session token was obtained.</summary>
     public DateTimeOffset CreatedAt { get; private set; }
+
+    /// <summary>Every field of the last login answer.</summary>
+    public JsonFields LoginFields { get; private set; }
 
     /// <summary>True when the session can log in again by itself.</summary>
     public bool CanRenew => _accessToken is not null;
@@ -169,6 +174,7 @@ internal sealed class ApiSession
         {
             Volatile.Write(ref _sessionToken, result.SessionToken);
             CreatedAt = DateTimeOffset.UtcNow;
+            LoginFields = result.Fields;
         }
         Renewed?.Invoke(this, new SessionEventArgs(log));
         return result;

@@ -38,6 +38,24 @@ internal static class InputValidation
         }
     }
 
+    /// <summary>
+    /// Checks a user id against its documented format, 32 lower-case hexadecimal characters (the MD5 of
+    /// the user's e-mail address), so that a wrong value fails here rather than as a 403 or 404.
+    /// </summary>
+    public static void ValidateUserId(string? userId)
+    {
+        bool valid = userId is { Length: 32 };
+        if (valid)
+        {
+            foreach (char c in userId!) valid &= c is >= '0' and <= '9' or >= 'a' and <= 'f';
+        }
+        if (!valid)
+        {
+            throw new SiperbApiException(SiperbErrorKind.InvalidArgument,
+                "The UserId must be 32 lower-case hexadecimal characters (the MD5 of the user's e-mail address), as the UserId of Get-SiperbSession shows it.");
+        }
+    }
+
     /// <summary>Checks a path segment value (user id, device token): not empty, not huge, not "." or "..". Any other content is then percent-encoded.</summary>
     public static void ValidateSegment(string? value, string parameterName)
     {

@@ -43,10 +43,10 @@ internal static class ProvisioningRules
             server = server.TrimEnd('/');
             string trimmedPath = (path ?? string.Empty).Trim().TrimStart('/');
             string text = "wss://" + server + ":" + (port ?? 443) + "/" + trimmedPath;
-            if (Uri.TryCreate(text, UriKind.Absolute, out Uri? uri))
+            if (ExplicitPortUri.TryCreate(text, out Uri? uri))
             {
                 webSocketUri = uri;
-                host = uri.Host;
+                host = uri!.Host;
             }
         }
         string? sipUri = !string.IsNullOrEmpty(username) && !string.IsNullOrEmpty(domain) ? $"sip:{username}@{domain}" : null;

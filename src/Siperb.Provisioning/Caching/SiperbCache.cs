@@ -285,12 +285,16 @@ internal sealed class SiperbCache
     /// <summary>A session as cached: what is needed to use it without a login.</summary>
     public sealed class SessionRecord
     {
-        public SessionRecord(string userId, string sessionToken, DateTimeOffset createdAt)
+        public SessionRecord(string userId, string sessionToken, DateTimeOffset createdAt, JsonFields? loginFields = null)
         {
             UserId = userId;
             SessionToken = sessionToken;
             CreatedAt = createdAt;
+            LoginFields = loginFields ?? JsonFields.Empty;
         }
+
+        /// <summary>What /Login answered besides the session token (Email, ExpiresAt, ...); empty for older entries.</summary>
+        public JsonFields LoginFields { get; }
 
         public string UserId { get; }
 
@@ -313,17 +317,92 @@ internal sealed class SiperbCache
             DateTimeOffset createdAt = root.GetProperty("CreatedAt").GetDateTimeOffset();
             if (string.IsNullOrEmpty(userId) || string.IsNullOrEmpty(token)) throw new FormatException();
             SecretScrubber.Register(token);
-            if (DateTimeOffset.UtcNow - createdAt >= SessionMaxAge)
+            JsonFields loginFields = root.TryGetProperty("Login", out JsonElement login) && login.ValueKind == JsonValueKind.Object
+                ? JsonFields.FromObject(login)
+                : JsonFields.Empty;
+            if (IsExpired(createdAt, ReadExpiry(root), DateTimeOffset.UtcNow))
             {
-                log.Verbose("The cached session is older than 24 hours; logging in again.");
+                // Expired entries are deleted, not only ignored (a new login writes its own).
+                log.Verbose("The cached session is older than 24 hours or past its expiry; it is deleted and a new login follows.");
+                Delete(SessionKey(accessTokenHash));
                 return null;
             }
-            return new SessionRecord(userId!, token!, createdAt);
+            return new SessionRecord(userId!, token!, createdAt, loginFields);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             log.Warning("A session entry of the Siperb cache was ignored because its content is damaged; it will be replaced.");
             return null;
+        }
+    }
+
+    /// <summary>
+    /// True when a cached session may no longer be used: older than <see cref="SessionMaxAge"/>, or
+    /// past the expiry /Login gave it.
+    /// </summary>
+    public static bool IsExpired(DateTimeOffset createdAt, DateTimeOffset? expiresAt, DateTimeOffset now) =>
+        now - createdAt >= SessionMaxAge || (expiresAt is DateTimeOffset end && end <= now);
+
+    private static DateTimeOffset? ReadExpiry(JsonElement root) =>
+        root.TryGetProperty("ExpiresAt", out JsonElement expires) && expires.ValueKind == JsonValueKind.String
+            && expires.TryGetDateTimeOffset(out DateTimeOffset parsed) ? parsed : null;
+
+    /// <summary>
+    /// Stores a session (never the PAT) with what is needed to list it without its token: the base
+    /// URI, and what /Login answered besides the session token (Email, ExpiresAt and the rest).
+    /// </summary>
+    public void WriteSession(string accessTokenHash, ApiSession session, IClientLog log, bool lockHeld = false)
+    {
+        using var buffer = new System.IO.MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("UserId", session.UserId);
+            writer.WriteString("SessionToken", session.SessionToken);
+            writer.WriteString("CreatedAt", session.CreatedAt);
+            writer.WriteString("ApiBaseUri", session.Client.BaseUri.AbsoluteUri);
+            string? email = session.LoginFields.GetString("Email");
+            if (email is not null) writer.WriteString("Email", email);
+            DateTimeOffset? expiresAt = SiperbSession.ParseTime(session.LoginFields.GetString("ExpiresAt"));
+            if (expiresAt is DateTimeOffset end) writer.WriteString("ExpiresAt", end);
+            writer.WritePropertyName("Login");
+            writer.WriteStartObject();
+            foreach (var field in session.LoginFields)
+            {
+                if (string.Equals(field.Key, "SessionToken", StringComparison.OrdinalIgnoreCase)) continue;
+                writer.WritePropertyName(field.Key);
+                WriteValue(writer, field.Value);
+            }
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+        Write(SessionKey(accessTokenHash), SessionKind, session.UserId, Encoding.UTF8.GetString(buffer.ToArray()), log, lockHeld);
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null: writer.WriteNullValue(); break;
+            case string text: writer.WriteStringValue(text); break;
+            case long number: writer.WriteNumberValue(number); break;
+            case double number: writer.WriteNumberValue(number); break;
+            case bool flag: writer.WriteBooleanValue(flag); break;
+            case JsonFields fields:
+                writer.WriteStartObject();
+                foreach (var field in fields)
+                {
+                    writer.WritePropertyName(field.Key);
+                    WriteValue(writer, field.Value);
+                }
+                writer.WriteEndObject();
+                break;
+            case object?[] items:
+                writer.WriteStartArray();
+                foreach (object? item in items) WriteValue(writer, item);
+                writer.WriteEndArray();
+                break;
+            default: writer.WriteStringValue(value.ToString()); break;
         }
     }
 
@@ -341,5 +420,76 @@ internal sealed class SiperbCache
             writer.WriteEndObject();
         }
         Write(SessionKey(accessTokenHash), SessionKind, userId, Encoding.UTF8.GetString(buffer.ToArray()), log, lockHeld);
+    }
+
+    /// <summary>What is known of a cached session without its token.</summary>
+    public sealed class CachedSessionInfo
+    {
+        public CachedSessionInfo(string entryName, string userId, DateTimeOffset createdAt, DateTimeOffset? expiresAt, string? email, Uri? apiBaseUri)
+        {
+            EntryName = entryName;
+            UserId = userId;
+            CreatedAt = createdAt;
+            ExpiresAt = expiresAt;
+            Email = email;
+            ApiBaseUri = apiBaseUri;
+        }
+
+        /// <summary>The entry's file name (a hash).</summary>
+        public string EntryName { get; }
+
+        public string UserId { get; }
+
+        public DateTimeOffset CreatedAt { get; }
+
+        /// <summary>When the service said the session ends; null for entries written before it was kept.</summary>
+        public DateTimeOffset? ExpiresAt { get; }
+
+        public string? Email { get; }
+
+        /// <summary>The API root the session belongs to; null for entries written before it was kept.</summary>
+        public Uri? ApiBaseUri { get; }
+    }
+
+    /// <summary>Deletes a session entry found by <see cref="ListSessions"/>.</summary>
+    public void DeleteSession(CachedSessionInfo session) => _storage.Delete(session.EntryName);
+
+    /// <summary>The entry name of the session made from this PAT hash (to tell it apart in <see cref="ListSessions"/>).</summary>
+    public static string SessionEntryName(string accessTokenHash) => CacheEntryFormat.NameOf(SessionKey(accessTokenHash));
+
+    /// <summary>
+    /// Every readable session entry, its token left out. Stops early when <paramref name="budget"/>
+    /// runs out (argument completion must stay quick); unreadable entries are skipped.
+    /// </summary>
+    public IReadOnlyList<CachedSessionInfo> ListSessions(TimeSpan? budget = null)
+    {
+        var sessions = new List<CachedSessionInfo>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (string name in _storage.Names())
+        {
+            if (budget is TimeSpan limit && watch.Elapsed > limit) break;
+            try
+            {
+                if (!_storage.TryRead(name, out byte[] content)) continue;
+                CacheEntry entry = CacheEntryFormat.Deserialize(name, content, _protect);
+                if (!string.Equals(entry.Kind, SessionKind, StringComparison.Ordinal)) continue;
+                using JsonDocument payload = JsonDocument.Parse(entry.Payload);
+                JsonElement root = payload.RootElement;
+                string? userId = root.GetProperty("UserId").GetString();
+                if (string.IsNullOrEmpty(userId)) continue;
+                DateTimeOffset createdAt = root.GetProperty("CreatedAt").GetDateTimeOffset();
+                DateTimeOffset? expiresAt = ReadExpiry(root);
+                string? email = root.TryGetProperty("Email", out JsonElement mail) && mail.ValueKind == JsonValueKind.String ? mail.GetString() : null;
+                Uri? baseUri = root.TryGetProperty("ApiBaseUri", out JsonElement uri) && uri.ValueKind == JsonValueKind.String
+                    && Uri.TryCreate(uri.GetString(), UriKind.Absolute, out Uri? parsedUri) ? parsedUri : null;
+                sessions.Add(new CachedSessionInfo(name, userId!, createdAt, expiresAt, email, baseUri));
+            }
+            catch (Exception e) when (e is CacheEntryException or JsonException or KeyNotFoundException or InvalidOperationException
+                or FormatException or System.IO.IOException or UnauthorizedAccessException)
+            {
+                // Not a readable session entry: not listed.
+            }
+        }
+        return sessions;
     }
 }

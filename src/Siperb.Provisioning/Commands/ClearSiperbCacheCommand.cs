@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
 
 namespace Siperb.Provisioning.Commands;
@@ -13,11 +14,23 @@ public sealed class ClearSiperbCacheCommand : SiperbCmdlet
     /// <summary>Delete only this user's sessions, device lists and provisioning.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserIdCompleter))]
     public string? UserId { get; set; }
 
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
+        if (UserId is not null)
+        {
+            try
+            {
+                InputValidation.ValidateUserId(UserId);
+            }
+            catch (SiperbApiException e)
+            {
+                ThrowTerminatingError(ToErrorRecord(e, UserId));
+            }
+        }
         SiperbCache cache = SiperbCache.Open(Log);
         Flush();
         string what = UserId is null ? "every entry" : $"the entries of user {UserId}";

@@ -21,8 +21,11 @@ internal static class ErrorIds
     /// <summary>403 from the service.</summary>
     public const string PermissionDenied = nameof(PermissionDenied);
 
-    /// <summary>404 for a device token.</summary>
+    /// <summary>404 for a device token; also a Get-SiperbDevice -DeviceToken that matched no device.</summary>
     public const string DeviceNotFound = nameof(DeviceNotFound);
+
+    /// <summary>Get-SiperbDevice -Name without wildcards matched no device description.</summary>
+    public const string DeviceNameNotFound = nameof(DeviceNameNotFound);
 
     /// <summary>404 for anything else (user, route).</summary>
     public const string NotFound = nameof(NotFound);

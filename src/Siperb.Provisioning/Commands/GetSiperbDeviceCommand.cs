@@ -24,6 +24,17 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     private HashSet<string>? _platforms;
     private HashSet<string>? _tokens;
     private SiperbSession? _session;
+    private string[] _exactNames = Array.Empty<string>();
+    private HashSet<string>? _namesFound;
+    private HashSet<string>? _tokensFound;
+    private HashSet<string>? _namesOnOtherPlatforms;
+    private HashSet<string>? _tokensOnOtherPlatforms;
+    private ProgressReporter? _progress;
+    private long _listed;
+    private ReadThroughResult<List<DeviceData>>? _cachedAnswer;
+
+    /// <summary>The Write-Progress activity id of device lists.</summary>
+    internal const int ProgressActivityId = 0x5170;
 
     /// <summary>The session to use; default: this runspace's current session.</summary>
     [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipeline = true)]
@@ -33,6 +44,7 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     /// <summary>The user id, with -SessionToken, as Siperb's JS client takes them.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserIdCompleter))]
     public string? UserId { get; set; }
 
     /// <summary>The session token, with -UserId.</summary>
@@ -48,11 +60,13 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeviceNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Only devices with one of these tokens (exact).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeviceTokenCompleter))]
     public string[]? DeviceToken { get; set; }
 
     /// <summary>Only devices of these platforms (default script; * for all).</summary>
@@ -73,13 +87,67 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         _namePatterns = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToArray();
         _platforms = Platform.Contains("*") ? null : new HashSet<string>(Platform, StringComparer.OrdinalIgnoreCase);
         _tokens = DeviceToken is null ? null : new HashSet<string>(DeviceToken, StringComparer.Ordinal);
+        _exactNames = Name?.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
+            ?? Array.Empty<string>();
     }
 
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         _session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
-        SiperbSession session = _session;
+        _namesFound = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        _tokensFound = new HashSet<string>(StringComparer.Ordinal);
+        _namesOnOtherPlatforms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        _tokensOnOtherPlatforms = new HashSet<string>(StringComparer.Ordinal);
+        _progress = ProgressReporter.Start(this, ProgressActivityId, $"Listing the devices of user {_session.UserId}", "devices");
+        _listed = 0;
+        bool listed;
+        try
+        {
+            listed = List(_session);
+        }
+        finally
+        {
+            _progress?.Complete();
+            _progress = null;
+            _cachedAnswer = null;
+        }
+        if (listed) WriteNotFoundErrors(_session);
+    }
+
+    /// <summary>
+    /// A -Name without wildcards or a -DeviceToken that matched no device is an ObjectNotFound error,
+    /// one per value (as Get-AzVM -Name nope); a wildcard pattern that matches nothing stays silent.
+    /// </summary>
+    private void WriteNotFoundErrors(SiperbSession session)
+    {
+        string platforms = _platforms is null ? string.Empty : $" of platform {string.Join(", ", Platform)}";
+        foreach (string name in _exactNames)
+        {
+            if (_namesFound!.Contains(name)) continue;
+            string hint = _namesOnOtherPlatforms!.Contains(name)
+                ? " A device of another platform has it: add -Platform *."
+                : " Run Get-SiperbDevice -Platform * to see every description, or use wildcards (-Name '*part*').";
+            WriteError(new ErrorRecord(
+                new ItemNotFoundException($"User {session.UserId} has no device{platforms} described as '{name}'.{hint}"),
+                ErrorIds.DeviceNameNotFound, ErrorCategory.ObjectNotFound, name));
+        }
+        foreach (string token in DeviceToken ?? Array.Empty<string>())
+        {
+            if (_tokensFound!.Contains(token)) continue;
+            _tokensFound.Add(token); // one error per token, even when given twice
+            string hint = _tokensOnOtherPlatforms!.Contains(token)
+                ? " The device is of another platform: add -Platform *."
+                : " Run Get-SiperbDevice -Platform * to see every device token.";
+            WriteError(new ErrorRecord(
+                new ItemNotFoundException($"User {session.UserId} has no device{platforms} with the token '{token}'.{hint}"),
+                ErrorIds.DeviceNotFound, ErrorCategory.ObjectNotFound, token));
+        }
+    }
+
+    /// <summary>Writes the devices (from the cache or the API); false when the list could not be had.</summary>
+    private bool List(SiperbSession session)
+    {
         ReadThroughCache readThrough = ReadThrough;
         string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, CacheKey);
         IClientLog log = Log;
@@ -104,11 +172,15 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
                         rawDevices is null ? null : "[" + string.Join(",", rawDevices) + "]");
                 },
                 _ => handedOut == 0, log, cancellation, CacheCredential.Of(session.Api))));
+            // Devices from the API went out as they were read; a cache entry's go out now, marked as such.
+            _cachedAnswer = result.FromCache ? result : null;
             foreach (DeviceData device in result.Value) OnItem(device);
+            return true;
         }
         catch (SiperbApiException e)
         {
             WriteError(ToErrorRecord(e, session.UserId));
+            return false;
         }
     }
 
@@ -131,22 +203,29 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     private protected override void OnItem(object item)
     {
         var data = (DeviceData)item;
+        _progress?.Report(++_listed, null);
         if (!Matches(data)) return;
         SiperbSession session = _session!;
         var device = new SiperbDevice(session.UserId, data,
             ParameterSetName == ParameterSets.UserIdAndSessionToken ? null : session);
+        if (_cachedAnswer is not null) device.MarkFromCache(_cachedAnswer.CachedAt, _cachedAnswer.IsStale);
         WriteObject(PSObjectConversion.WithNoteProperties(device, data.Fields, SiperbDevice.KnownFields));
     }
 
     private bool Matches(DeviceData device)
     {
-        if (_platforms is not null && (device.Platform is null || !_platforms.Contains(device.Platform))) return false;
         if (_tokens is not null && (device.DeviceToken is null || !_tokens.Contains(device.DeviceToken))) return false;
-        if (_namePatterns is not null)
+        string description = device.Description ?? string.Empty;
+        if (_namePatterns is not null && !_namePatterns.Any(p => p.IsMatch(description))) return false;
+        bool platformMatches = _platforms is null || (device.Platform is not null && _platforms.Contains(device.Platform));
+        // What -Name (without wildcards) and -DeviceToken found, for the not-found errors at the end.
+        HashSet<string>? tokensSeen = platformMatches ? _tokensFound : _tokensOnOtherPlatforms;
+        HashSet<string>? namesSeen = platformMatches ? _namesFound : _namesOnOtherPlatforms;
+        if (_tokens is not null) tokensSeen?.Add(device.DeviceToken!);
+        foreach (string name in _exactNames)
         {
-            string description = device.Description ?? string.Empty;
-            if (!_namePatterns.Any(p => p.IsMatch(description))) return false;
+            if (string.Equals(WildcardPattern.Unescape(name), description, StringComparison.OrdinalIgnoreCase)) namesSeen?.Add(name);
         }
-        return true;
+        return platformMatches;
     }
 }

@@ -22,12 +22,30 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <summary>The default number of devices fetched at once: what a browser opens per host.</summary>
     internal const int DefaultThrottleLimit = 8;
 
+    /// <summary>The Write-Progress activity id of provisioning fetches.</summary>
+    internal const int ProgressActivityId = 0x5171;
+
     private readonly Queue<Task<ProvisioningOutcome>> _window = new();
+    private ProgressReporter? _progress;
+    private long? _total;
+    private long _done;
+    private bool _progressStarted;
 
     /// <summary>The device tokens (from the pipeline by value, or by property name from Get-SiperbDevice).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeviceTokenCompleter))]
     public string[]? DeviceToken { get; set; }
+
+    /// <summary>
+    /// The platform the device is known to have, bound by property name from Get-SiperbDevice: a device
+    /// known not to be of platform script fails with DeviceNotScript at once, before its password is
+    /// asked for. Empty (a bare token): the service's answer decides.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? Platform { get; set; }
 
     /// <summary>The session to use; default: the device's session, else this runspace's current session.</summary>
     [Parameter(ParameterSetName = ParameterSets.Session, ValueFromPipelineByPropertyName = true)]
@@ -37,6 +55,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <summary>The user id, with -SessionToken, as Siperb's JS client takes them.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ParameterSets.UserIdAndSessionToken, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserIdCompleter))]
     public string? UserId { get; set; }
 
     /// <summary>The session token, with -UserId.</summary>
@@ -67,6 +86,13 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     protected override void ProcessRecord()
     {
         SiperbSession session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
+        if (!_progressStarted)
+        {
+            _progressStarted = true;
+            // The total is known when the tokens came as a parameter, not down the pipeline.
+            _total = MyInvocation.ExpectingInput ? null : DeviceToken!.Length;
+            _progress = ProgressReporter.Start(this, ProgressActivityId, "Fetching SIP provisioning", "devices");
+        }
         foreach (string token in DeviceToken!)
         {
             try
@@ -81,14 +107,20 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             while (_window.Count >= ThrottleLimit) EmitHead();
             ReadThroughCache readThrough = ReadThrough;
             IClientLog log = Log;
-            _window.Enqueue(Task.Run(() => FetchAsync(session, readThrough, token, log, Cancellation)));
+            _window.Enqueue(ProvisioningOutcome.IsKnownNotScript(Platform)
+                ? Task.FromResult(ProvisioningOutcome.NotScript(token, Platform))
+                : Task.Run(() => FetchAsync(session, readThrough, token, log, Cancellation)));
             while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
             Flush();
         }
     }
 
     /// <inheritdoc/>
-    protected override void EndProcessing() => Drain();
+    protected override void EndProcessing()
+    {
+        Drain();
+        _progress?.Complete();
+    }
 
     private void Drain()
     {
@@ -99,13 +131,14 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     {
         ProvisioningOutcome outcome = Await(_window.Peek());
         _window.Dequeue();
+        _progress?.Report(++_done, _total);
         if (outcome.Error is not null)
         {
             WriteError(outcome.Error);
             return;
         }
         SiperbProvisioning provisioning = outcome.Provisioning!;
-        WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings, SiperbProvisioning.KnownSettings));
+        WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings, SiperbProvisioning.KnownSettings, knownFirst: true));
     }
 
     private async Task<ProvisioningOutcome> FetchAsync(SiperbSession session, ReadThroughCache readThrough, string token, IClientLog log,
@@ -125,7 +158,9 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
                     return new Fetched<DeviceData>(device, ProvisioningOutcome.IsProvisioned(device) ? device.RawJson : null);
                 },
                 staleAllowed: null, log, cancellationToken, CacheCredential.Of(api)).ConfigureAwait(false);
-            return ProvisioningOutcome.Build(api, token, result.Value, AsPlainText.IsPresent);
+            ProvisioningOutcome outcome = ProvisioningOutcome.Build(api, token, result.Value, AsPlainText.IsPresent);
+            if (result.FromCache) outcome.Provisioning?.MarkFromCache(result.CachedAt, result.IsStale);
+            return outcome;
         }
         catch (SiperbApiException e)
         {

@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Net;
 using System.Security;
 using Siperb.Provisioning.Api;
+using Siperb.Provisioning.Caching;
 using Siperb.Provisioning.State;
 
 namespace Siperb.Provisioning.Commands;
@@ -14,7 +16,9 @@ namespace Siperb.Provisioning.Commands;
 /// (POST /Login) and makes the session this runspace's current one; with none of them it returns the current session.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SiperbSession", DefaultParameterSetName = ParameterSets.CurrentSession)]
+[Alias("Connect-Siperb")]
 [OutputType(typeof(SiperbSession))]
+[OutputType(typeof(SiperbCachedSession), ParameterSetName = new[] { ParameterSets.ListAvailable })]
 public sealed class GetSiperbSessionCommand : SiperbCmdlet
 {
     /// <summary>The personal access token (PAT) from the Siperb Admin Control Panel.</summary>
@@ -28,48 +32,88 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
     [ValidateNotNull]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>
+    /// Lists every session in the current user's disk cache (user, e-mail, base URI, created, expires;
+    /// never the token) and deletes the expired ones.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.ListAvailable)]
+    public SwitchParameter ListAvailable { get; set; }
+
+    /// <summary>
+    /// After the login, delete every other cached session of the same user and base URI (those made
+    /// from other tokens: after a PAT rotation, the old PAT's) and forget this runspace's current session
+    /// when another token made it (the login replaces it).
+    /// </summary>
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
+    public SwitchParameter RemoveOtherSessions { get; set; }
+
     /// <summary>The API root; default $env:SIPERB_API_BASE_URI, else https://api.siperb.com.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     public Uri? ApiBaseUri { get; set; }
 
     /// <summary>Process keeps the session in memory only; CurrentUser (default) also caches it on disk, keyed by a hash of the token.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     public SiperbSessionScope Scope { get; set; } = SiperbSessionScope.CurrentUser;
 
     /// <summary>Log in again even when the current session came from the same token.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     public SwitchParameter Force { get; set; }
 
     /// <summary>Seconds one attempt may take, body included (default 30).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     [ValidateRange(1, 3600)]
     public int TimeoutSec { get; set; } = ConnectionSettings.DefaultTimeoutSec;
 
     /// <summary>Retries of a GET after the first attempt (default 3; a login is retried once at most).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     [ValidateRange(0, 20)]
     public int MaximumRetryCount { get; set; } = ConnectionSettings.DefaultMaximumRetryCount;
 
     /// <summary>First wait between attempts in seconds, doubling per retry with jitter (default 1).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     [ValidateRange(0, 600)]
     public int RetryIntervalSec { get; set; } = ConnectionSettings.DefaultRetryIntervalSec;
 
     /// <summary>A proxy server for every request of the session.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     public Uri? Proxy { get; set; }
 
     /// <summary>Credentials for -Proxy.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     public PSCredential? ProxyCredential { get; set; }
 
     /// <summary>Use the current user's credentials for the proxy.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
+    [Parameter(ParameterSetName = ParameterSets.Credential)]
+    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
     public SwitchParameter ProxyUseDefaultCredentials { get; set; }
 
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
+        if (ListAvailable)
+        {
+            WriteCachedSessions();
+            return;
+        }
         string? accessToken = ParameterSetName switch
         {
             ParameterSets.AccessToken => SecureText.ToPlain(AccessToken!),
@@ -80,6 +124,7 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
         {
             SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
             if (current is not null) WriteObject(current);
+            if (RemoveOtherSessions) ThrowInvalidArgument($"-RemoveOtherSessions needs the new token: pass -AccessToken, -Credential or set {EnvironmentVariables.AccessToken}.", null);
             return;
         }
         if (Proxy is not null && !Proxy.IsAbsoluteUri)
@@ -87,7 +132,60 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
             ThrowInvalidArgument("The -Proxy value must be an absolute URI such as http://proxy.example.com:8080.", Proxy);
         }
         Uri apiBaseUri = ResolveApiBaseUri(ApiBaseUri);
-        WriteObject(LogIn(accessToken, apiBaseUri, ConnectionSettingsFromParameters(), Force.IsPresent, Scope));
+        SiperbSession session = LogIn(accessToken, apiBaseUri, ConnectionSettingsFromParameters(), Force.IsPresent, Scope);
+        if (RemoveOtherSessions) RemoveOtherSessionsOf(session);
+        WriteObject(session);
+    }
+
+    private void WriteCachedSessions()
+    {
+        SiperbCache cache = SiperbCache.Open(Log);
+        Flush();
+        SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
+        string? currentEntry = current?.Scope == SiperbSessionScope.CurrentUser && current.Api.AccessTokenHash is not null
+            ? SiperbCache.SessionEntryName(current.Api.AccessTokenHash)
+            : null;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var listed = new List<SiperbCachedSession>();
+        int expired = 0;
+        foreach (SiperbCache.CachedSessionInfo entry in cache.ListSessions())
+        {
+            if (SiperbCache.IsExpired(entry.CreatedAt, entry.ExpiresAt, now))
+            {
+                cache.DeleteSession(entry);
+                expired++;
+                continue;
+            }
+            listed.Add(new SiperbCachedSession(entry.UserId, entry.Email, entry.ApiBaseUri, entry.CreatedAt, entry.ExpiresAt,
+                string.Equals(entry.EntryName, currentEntry, StringComparison.Ordinal)));
+        }
+        WriteVerbose($"{listed.Count} cached sessions in {cache.Location}; deleted {expired} expired ones (older than {SiperbCache.SessionMaxAge.TotalHours:0} hours or past their expiry).");
+        listed.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
+        foreach (SiperbCachedSession session in listed) WriteObject(session);
+    }
+
+    /// <summary>
+    /// Deletes the cached sessions of <paramref name="session"/>'s user and base URI that another token
+    /// made. (The login has already replaced this runspace's current session.)
+    /// </summary>
+    private void RemoveOtherSessionsOf(SiperbSession session)
+    {
+        SiperbCache cache = SiperbCache.Open(Log);
+        Flush();
+        string? keep = session.Scope == SiperbSessionScope.CurrentUser && session.Api.AccessTokenHash is not null
+            ? SiperbCache.SessionEntryName(session.Api.AccessTokenHash)
+            : null;
+        int deleted = 0;
+        foreach (SiperbCache.CachedSessionInfo entry in cache.ListSessions())
+        {
+            if (!string.Equals(entry.UserId, session.UserId, StringComparison.OrdinalIgnoreCase)) continue;
+            if (string.Equals(entry.EntryName, keep, StringComparison.Ordinal)) continue;
+            // Entries of older versions do not say their base URI: they go too (a login remakes them).
+            if (entry.ApiBaseUri is not null && !Uri.Equals(entry.ApiBaseUri, session.ApiBaseUri)) continue;
+            cache.DeleteSession(entry);
+            deleted++;
+        }
+        WriteVerbose($"Deleted {deleted} other cached sessions of user {session.UserId} from {cache.Location}.");
     }
 
     private ConnectionSettings? ConnectionSettingsFromParameters()

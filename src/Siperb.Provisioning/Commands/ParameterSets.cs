@@ -17,4 +17,7 @@ internal static class ParameterSets
 
     /// <summary>Get-SiperbSession: a PAT as the password of a PSCredential.</summary>
     public const string Credential = nameof(Credential);
+
+    /// <summary>Get-SiperbSession -ListAvailable: the sessions in the disk cache.</summary>
+    public const string ListAvailable = nameof(ListAvailable);
 }

@@ -26,13 +26,20 @@ internal sealed class ProvisioningOutcome
     public static bool IsProvisioned(DeviceData device) =>
         string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase) && device.Settings is not null;
 
+    /// <summary>True when a platform is known and is not script (Get-SiperbProvisioning -Platform, bound from Get-SiperbDevice).</summary>
+    public static bool IsKnownNotScript(string? platform) =>
+        !string.IsNullOrWhiteSpace(platform) && !string.Equals(platform!.Trim(), "script", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The error of a device that is not a script device.</summary>
+    public static ProvisioningOutcome NotScript(string token, string? platform) => Fail(new ErrorRecord(
+        new InvalidOperationException($"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
+        ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+
     public static ProvisioningOutcome Build(ApiSession api, string token, DeviceData device, bool asPlainText)
     {
         if (!string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase))
         {
-            return Fail(new ErrorRecord(
-                new InvalidOperationException($"The device '{token}' is of platform '{device.Platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
-                ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+            return NotScript(token, device.Platform);
         }
         if (device.Settings is null)
         {

@@ -11,6 +11,7 @@ namespace Siperb.Provisioning.Commands;
 /// <para type="description">Without -Session it removes this runspace's current session. Sessions can be piped in (Get-SiperbSession | Remove-SiperbSession).</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "SiperbSession", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Alias("Disconnect-Siperb")]
 [OutputType(typeof(void))]
 public sealed class RemoveSiperbSessionCommand : SiperbCmdlet
 {

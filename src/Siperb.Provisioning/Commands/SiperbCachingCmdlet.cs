@@ -27,8 +27,9 @@ public abstract class SiperbCachingCmdlet : SiperbCmdlet
     [Parameter]
     public SwitchParameter EnableCache { get; set; }
 
-    /// <summary>How old a cache entry may be to answer without a request (default one hour).</summary>
+    /// <summary>How old a cache entry may be to answer without a request (default one hour); a bare number means seconds.</summary>
     [Parameter]
+    [SecondsToTimeSpan]
     public TimeSpan MaxAge { get; set; } = DefaultMaxAge;
 
     /// <summary>Ask the API even when a fresh entry exists, and rewrite the entry.</summary>

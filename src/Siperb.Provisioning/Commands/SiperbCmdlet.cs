@@ -201,7 +201,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
         string token = SecureText.ToPlain(sessionToken);
         try
         {
-            InputValidation.ValidateSegment(userId, "UserId");
+            InputValidation.ValidateUserId(userId);
             InputValidation.ValidateHeaderToken(token, "SessionToken");
         }
         catch (SiperbApiException e)

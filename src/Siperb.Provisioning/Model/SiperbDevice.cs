@@ -1,3 +1,4 @@
+using System;
 using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning;
@@ -42,6 +43,23 @@ public sealed class SiperbDevice
 
     /// <summary>The session the device was listed with (binds to -Session down the pipeline); null for the explicit parameter set.</summary>
     public SiperbSession? Session { get; }
+
+    /// <summary>True when the device came from the disk cache (-EnableCache) rather than from the API just now.</summary>
+    public bool FromCache { get; private set; }
+
+    /// <summary>When the cache entry that answered was written (UTC); null when the API answered.</summary>
+    public DateTimeOffset? CachedAt { get; private set; }
+
+    /// <summary>True when a cache entry older than -MaxAge answered because the API could not be used (a warning says so too).</summary>
+    public bool IsStale { get; private set; }
+
+    /// <summary>Marks the device as answered by a cache entry written at <paramref name="cachedAt"/>.</summary>
+    internal void MarkFromCache(DateTimeOffset? cachedAt, bool isStale)
+    {
+        FromCache = true;
+        CachedAt = cachedAt;
+        IsStale = isStale;
+    }
 
     /// <summary>Description and token; never a secret.</summary>
     public override string ToString() => DeviceToken;

@@ -41,6 +41,7 @@ public sealed class SiperbProvisioning
         if (string.IsNullOrEmpty(jwt)) jwt = null;
         SipPassword = SecureText.Wrap(password, asPlainText);
         SipJwt = SecureText.Wrap(jwt, asPlainText);
+        JwtExpiresAt = JwtInspector.TryGetExpiry(jwt, out DateTimeOffset jwtExpiry) ? jwtExpiry : null;
 
         var derived = ProvisioningRules.Derive(SipUsername, SipDomain, SipWssServer, SipWebsocketPort, SipServerPath, SipContact, RegistrationMode);
         WebSocketUri = derived.WebSocketUri;
@@ -91,6 +92,9 @@ public sealed class SiperbProvisioning
     /// <summary>Bearer token for the SIP server, when one exists: a SecureString, or a string with -AsPlainText.</summary>
     public object? SipJwt { get; }
 
+    /// <summary>When SipJwt expires (its exp claim, UTC); null when there is no JWT or it has no readable exp.</summary>
+    public DateTimeOffset? JwtExpiresAt { get; }
+
     /// <summary>Display name of the profile (Settings_json key profileName).</summary>
     public string? ProfileName { get; }
 
@@ -100,7 +104,10 @@ public sealed class SiperbProvisioning
     /// <summary>A user-interface setting of Siperb's browser phone, as sent.</summary>
     public object? VideoResampleSize { get; }
 
-    /// <summary>wss://{SipWssServer}:{SipWebsocketPort}/{SipServerPath}, when the server is known.</summary>
+    /// <summary>
+    /// wss://{SipWssServer}:{SipWebsocketPort}/{SipServerPath}, when the server is known. Its text keeps
+    /// the port (:443 included) on screen, in CSV and in JSON alike.
+    /// </summary>
     public Uri? WebSocketUri { get; }
 
     /// <summary>sip:{SipUsername}@{SipDomain}.</summary>
@@ -115,6 +122,23 @@ public sealed class SiperbProvisioning
     /// SecureStrings unless -AsPlainText.
     /// </summary>
     public OrderedDictionary SipHeaders { get; }
+
+    /// <summary>True when the provisioning came from the disk cache (-EnableCache) rather than from the API just now.</summary>
+    public bool FromCache { get; private set; }
+
+    /// <summary>When the cache entry that answered was written (UTC); null when the API answered.</summary>
+    public DateTimeOffset? CachedAt { get; private set; }
+
+    /// <summary>True when a cache entry older than -MaxAge answered because the API could not be used (a warning says so too).</summary>
+    public bool IsStale { get; private set; }
+
+    /// <summary>Marks the provisioning as answered by a cache entry written at <paramref name="cachedAt"/>.</summary>
+    internal void MarkFromCache(DateTimeOffset? cachedAt, bool isStale)
+    {
+        FromCache = true;
+        CachedAt = cachedAt;
+        IsStale = isStale;
+    }
 
     internal JsonFields Settings { get; }
 

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Specialized;
+using System.Globalization;
 using System.Security;
 using Siperb.Provisioning.Api;
 
@@ -38,6 +40,30 @@ public sealed class SiperbSession
     /// <summary>When the session token was obtained (UTC).</summary>
     public DateTimeOffset CreatedAt => Api.CreatedAt;
 
+    /// <summary>The user's e-mail address, as /Login returned it; null when it did not.</summary>
+    public string? Email => Api.LoginFields.GetString("Email");
+
+    /// <summary>When the session token stops working (UTC), as /Login returned it; null when it did not.</summary>
+    public DateTimeOffset? ExpiresAt => ParseTime(Api.LoginFields.GetString("ExpiresAt"));
+
+    /// <summary>
+    /// Every other field /Login returned (UserId, SessionToken, Email and ExpiresAt left out), in the
+    /// order sent; nested objects are ordered dictionaries too.
+    /// </summary>
+    public OrderedDictionary AdditionalProperties
+    {
+        get
+        {
+            var result = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+            foreach (var entry in Api.LoginFields)
+            {
+                if (IsTypedLoginField(entry.Key) || result.Contains(entry.Key)) continue;
+                result.Add(entry.Key, ToDictionaryValue(entry.Value));
+            }
+            return result;
+        }
+    }
+
     /// <summary>Process (memory only) or CurrentUser (also cached on disk).</summary>
     public SiperbSessionScope Scope { get; }
 
@@ -60,6 +86,39 @@ public sealed class SiperbSession
     public bool CanRenew => Api.CanRenew;
 
     internal ApiSession Api { get; }
+
+    private static bool IsTypedLoginField(string name) =>
+        string.Equals(name, "UserId", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(name, "SessionToken", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(name, "Email", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(name, "ExpiresAt", StringComparison.OrdinalIgnoreCase);
+
+    private static object? ToDictionaryValue(object? value)
+    {
+        switch (value)
+        {
+            case JsonFields fields:
+                var nested = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+                foreach (var entry in fields)
+                {
+                    if (!nested.Contains(entry.Key)) nested.Add(entry.Key, ToDictionaryValue(entry.Value));
+                }
+                return nested;
+            case object?[] items:
+                var converted = new object?[items.Length];
+                for (int i = 0; i < items.Length; i++) converted[i] = ToDictionaryValue(items[i]);
+                return converted;
+            default:
+                return value;
+        }
+    }
+
+    /// <summary>An ISO 8601 time (UTC when no offset is given); null when absent or unreadable.</summary>
+    internal static DateTimeOffset? ParseTime(string? text) =>
+        !string.IsNullOrWhiteSpace(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset parsed)
+            ? parsed
+            : null;
 
     /// <summary>User id and API host; never a secret.</summary>
     public override string ToString() => $"{UserId}@{ApiBaseUri.Host}";

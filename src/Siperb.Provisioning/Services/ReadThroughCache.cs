@@ -9,16 +9,24 @@ namespace Siperb.Provisioning.Services;
 /// <summary>What a read-through call answered with, and where it came from.</summary>
 internal sealed class ReadThroughResult<T>
 {
-    public ReadThroughResult(T value, bool fromCache)
+    public ReadThroughResult(T value, bool fromCache, DateTimeOffset? cachedAt = null, bool isStale = false)
     {
         Value = value;
         FromCache = fromCache;
+        CachedAt = cachedAt;
+        IsStale = isStale;
     }
 
     public T Value { get; }
 
     /// <summary>True when a cache entry (fresh, or stale after a transient failure) answered.</summary>
     public bool FromCache { get; }
+
+    /// <summary>When the answering entry was written; null when the API answered.</summary>
+    public DateTimeOffset? CachedAt { get; }
+
+    /// <summary>True when a stale entry answered because the API could not be used.</summary>
+    public bool IsStale { get; }
 }
 
 /// <summary>What a call to the API fetched, and the JSON to store for it (null: store nothing).</summary>
@@ -89,7 +97,7 @@ internal sealed class ReadThroughCache
         if (entry is not null && cached is not null && !_refresh && entry.AgeAt(_now()) < _maxAge)
         {
             log.Verbose($"{Capitalize(what)} comes from the cache ({FormatAge(entry.AgeAt(_now()))} old).");
-            return new ReadThroughResult<T>(cached, fromCache: true);
+            return new ReadThroughResult<T>(cached, fromCache: true, entry.StoredAt);
         }
         Fetched<T> fetched;
         try
@@ -99,7 +107,7 @@ internal sealed class ReadThroughCache
         catch (SiperbApiException e) when (entry is not null && cached is not null && e.IsTransient && (staleAllowed?.Invoke(e) ?? true))
         {
             log.Warning(StaleWarning(what, entry, e));
-            return new ReadThroughResult<T>(cached, fromCache: true);
+            return new ReadThroughResult<T>(cached, fromCache: true, entry.StoredAt, isStale: true);
         }
         if (fetched.PayloadJson is not null)
         {

@@ -44,11 +44,11 @@ internal sealed class SessionService
             if (session is null)
             {
                 session = await ApiSession.LoginAsync(client, accessToken, log, cancellationToken).ConfigureAwait(false);
-                if (held is not null) cache.WriteSession(hash, session.UserId, session.SessionToken, session.CreatedAt, log, lockHeld: true);
+                if (held is not null) cache.WriteSession(hash, session, log, lockHeld: true);
             }
         }
         ApiSession made = session;
-        made.Renewed += (_, e) => _openCache(e.Log).WriteSession(hash, made.UserId, made.SessionToken, made.CreatedAt, e.Log);
+        made.Renewed += (_, e) => _openCache(e.Log).WriteSession(hash, made, e.Log);
         made.Invalidated += (_, e) => _openCache(e.Log).Delete(SiperbCache.SessionKey(hash));
         return made;
     }
@@ -58,6 +58,6 @@ internal sealed class SessionService
         SiperbCache.SessionRecord? record = cache.ReadFreshSession(hash, log);
         if (record is null) return null;
         log.Verbose($"Using the cached session of user {record.UserId} from {record.CreatedAt:u}; no login needed.");
-        return new ApiSession(client, record.UserId, record.SessionToken, accessToken, record.CreatedAt);
+        return new ApiSession(client, record.UserId, record.SessionToken, accessToken, record.CreatedAt, record.LoginFields);
     }
 }
