@@ -18,6 +18,9 @@
         'Get-SiperbProvisioning'
         'Remove-SiperbSession'
         'Clear-SiperbCache'
+        'Test-SiperbRegistration'
+        'ConvertTo-SiperbClientConfig'
+        'Export-SiperbClientConfig'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

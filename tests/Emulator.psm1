@@ -365,7 +365,36 @@ function New-SiperbEmulatorUser {
     Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route users/generate -Body $body
 }
 
+function New-SiperbEmulatorSipUser {
+    <#
+    .SYNOPSIS
+    Creates a user with the given devices (for the SIP suite: provisioning pointing at a test registrar).
+    .DESCRIPTION
+    POST /_emulator/users/sip. Each device is a hashtable with DeviceToken and optionally
+    Description, Platform (default script) and Settings_json (SipUsername, SipPassword, SipDomain,
+    SipWssServer, SipWebsocketPort, SipServerPath, SipContact, RegistrationMode, SipJwt, ...).
+    Every field is kept as sent. The SIP passwords and JWTs join Get-SiperbEmulatorSecret.
+    .PARAMETER Device
+    The devices, in the order the device list returns them.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    $user = New-SiperbEmulatorSipUser -Device @{ DeviceToken = 'ws-1'; Description = 'Desk'; Settings_json = @{
+        SipUsername = '1001'; SipPassword = 'SIPPW-SENTINEL-x'; SipDomain = 'ws.test'; SipWssServer = '127.0.0.1'
+        SipWebsocketPort = 45061; SipServerPath = 'ws'; SipContact = 'c-ws-1'; RegistrationMode = 'WebSocket' } }
+    .OUTPUTS
+    An object with UserId, Pat and Email.
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)] [ValidateNotNullOrEmpty()] [System.Collections.IDictionary[]] $Device,
+        $Emulator
+    )
+    Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route users/sip -Body @{ Devices = @($Device) }
+}
+
 Export-ModuleMember -Function Start-SiperbEmulator, Stop-SiperbEmulator, Get-SiperbEmulatorRequest,
     Clear-SiperbEmulatorRequest, Reset-SiperbEmulator, Set-SiperbEmulatorLatency, Add-SiperbEmulatorFault,
     Get-SiperbEmulatorFault, Clear-SiperbEmulatorFault, Revoke-SiperbEmulatorSession, Get-SiperbEmulatorSecret,
-    Get-SiperbEmulatorUser, New-SiperbEmulatorUser
+    Get-SiperbEmulatorUser, New-SiperbEmulatorUser, New-SiperbEmulatorSipUser

@@ -132,7 +132,8 @@ Describe 'Import' {
             $env:SIPERB_CACHE_DIR = $saved.Cache
         }
         $result.ExitCode | Should -Be 0 -Because $result.Errors
-        ($result.Output.Trim() -split ',' | Sort-Object) | Should -Be @('Clear-SiperbCache', 'Get-SiperbDevice', 'Get-SiperbProvisioning', 'Get-SiperbSession', 'Remove-SiperbSession')
+        ($result.Output.Trim() -split ',' | Sort-Object) | Should -Be @('Clear-SiperbCache', 'ConvertTo-SiperbClientConfig', 'Export-SiperbClientConfig', 'Get-SiperbDevice',
+            'Get-SiperbProvisioning', 'Get-SiperbSession', 'Remove-SiperbSession', 'Test-SiperbRegistration')
         (Get-ApiRequest).Count | Should -Be 0
         Test-Path -LiteralPath $cache | Should -BeFalse
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Siperb.Emulator;
@@ -14,7 +15,7 @@ internal sealed class ControlHandlers(EmulatorState state)
     };
 
     private static readonly string[] Paths =
-        ["requests", "reset", "latency", "sessions/revoke", "secrets", "users", "users/generate", "faults"];
+        ["requests", "reset", "latency", "sessions/revoke", "secrets", "users", "users/generate", "users/sip", "faults"];
 
     public async Task HandleAsync(HttpContext ctx, RequestTarget target)
     {
@@ -33,6 +34,7 @@ internal sealed class ControlHandlers(EmulatorState state)
                 ("GET", "secrets") => ApiResponse.JsonStream(StatusCodes.Status200OK, WriteSecretsAsync),
                 ("GET", "users") => Ok(state.Users.Snapshot().Select(u => new { u.UserId, u.Email, u.Pat, u.DeviceCount })),
                 ("POST", "users/generate") => Generate(await ReadAsync<GenerateBody>(request)),
+                ("POST", "users/sip") => AddSipUser(await ReadTextAsync(request)),
                 ("POST", "faults") => AddFault(await ReadTextAsync(request)),
                 ("GET", "faults") => Ok(state.Faults.Snapshot()),
                 ("DELETE", "faults") => ClearFaults(),
@@ -84,6 +86,59 @@ internal sealed class ControlHandlers(EmulatorState state)
         }
         var user = state.Users.Generate(count, platform);
         return Ok(new { user.UserId, user.Pat });
+    }
+
+    /// <summary>
+    /// A user whose devices are given whole (Settings_json pointing at the SIP test registrar):
+    /// {"Devices":[{"DeviceToken","Description","Platform","Settings_json":{...}}, ...]}.
+    /// Unknown device fields are kept; Platform defaults to script; RegistrationMode and SipContact
+    /// are copied up from Settings_json when the device lacks them.
+    /// </summary>
+    private ApiResponse AddSipUser(string json)
+    {
+        JsonObject? body;
+        try
+        {
+            body = JsonNode.Parse(json) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"Bad JSON body: {e.Message}");
+        }
+        if (body is null || body.Count != 1 || body["Devices"] is not JsonArray array || array.Count == 0 || array.Count > 10_000)
+        {
+            throw new BadRequestException("Send {\"Devices\": [ {\"DeviceToken\": \"...\", \"Settings_json\": {...}}, ... ]} with 1 to 10000 devices.");
+        }
+        var devices = new List<JsonObject>();
+        foreach (var node in array)
+        {
+            if (node is not JsonObject given || given["DeviceToken"] is not JsonValue token || token.GetValueKind() != JsonValueKind.String
+                || string.IsNullOrEmpty((string?)token))
+            {
+                throw new BadRequestException("Each device must be an object with a non-empty string DeviceToken.");
+            }
+            if (given["Settings_json"] is not null and not JsonObject)
+            {
+                throw new BadRequestException($"Device '{(string?)token}': Settings_json must be an object.");
+            }
+            var device = (JsonObject)given.DeepClone();
+            device["Platform"] ??= "script";
+            if (device["Settings_json"] is JsonObject settings)
+            {
+                device["RegistrationMode"] ??= settings["RegistrationMode"]?.DeepClone();
+                device["SipContact"] ??= settings["SipContact"]?.DeepClone();
+            }
+            devices.Add(device);
+        }
+        try
+        {
+            var user = state.Users.AddSipUser(devices);
+            return Ok(new { user.UserId, user.Pat, user.Email });
+        }
+        catch (InvalidDataException e)
+        {
+            throw new BadRequestException(e.Message);
+        }
     }
 
     private ApiResponse AddFault(string json)

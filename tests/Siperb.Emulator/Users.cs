@@ -172,6 +172,7 @@ internal sealed class UserDirectory
     private readonly Dictionary<string, UserAccount> _byPat = new(StringComparer.Ordinal);
     private readonly byte[] _runKey = RandomNumberGenerator.GetBytes(32);
     private int _generatedUsers;
+    private int _sipUsers;
     private int _nextDevice = 1;
 
     public static readonly string[] Platforms = ["ios", "android", "webpage", "electron", "script"];
@@ -232,6 +233,32 @@ internal sealed class UserDirectory
         lock (_lock)
         {
             return [.. _users];
+        }
+    }
+
+    /// <summary>
+    /// Adds a user with the given devices (POST /_emulator/users/sip): e-mail sip-<k>@sip.example.test,
+    /// a fresh sentinel PAT. Its secrets must be unique and not inside another secret of the
+    /// seeded and SIP users, as the seed's are.
+    /// </summary>
+    public UserAccount AddSipUser(List<JsonObject> devices)
+    {
+        lock (_lock)
+        {
+            var number = ++_sipUsers;
+            var user = new SeedUser($"sip-{number}@sip.example.test",
+                $"PAT-SENTINEL-SIP{number}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}", devices);
+            var mine = user.Secrets().ToList();
+            var others = _users.OfType<SeedUser>().SelectMany(u => u.Secrets()).ToList();
+            var clash = mine.SelectMany((a, i) => mine.Where((b, j) => i != j && a.Contains(b, StringComparison.Ordinal)))
+                .Concat(mine.Where(a => others.Any(b => a.Contains(b, StringComparison.Ordinal) || b.Contains(a, StringComparison.Ordinal))))
+                .FirstOrDefault();
+            if (clash is not null)
+            {
+                throw new InvalidDataException($"The secret '{clash}' is not unique (it is repeated or inside another secret).");
+            }
+            Add(user);
+            return user;
         }
     }
 

@@ -41,6 +41,41 @@ internal static class WindowsSecurity
         }
     }
 
+    /// <summary>
+    /// Creates a new file (failing if the name exists) whose own protected DACL gives the current
+    /// user alone full control, whatever the folder's ACL: for files written into a folder the user chose.
+    /// </summary>
+    public static FileStream CreateOwnerOnlyFile(string path)
+    {
+        string sddl = $"D:P(A;;FA;;;{CurrentUserSid()})";
+        if (!Native.ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, 1, out IntPtr descriptor, IntPtr.Zero))
+        {
+            throw new Win32Exception(Marshal.GetLastWin32Error());
+        }
+        try
+        {
+            var attributes = new Native.SECURITY_ATTRIBUTES
+            {
+                nLength = Marshal.SizeOf<Native.SECURITY_ATTRIBUTES>(),
+                lpSecurityDescriptor = descriptor,
+                bInheritHandle = false,
+            };
+            var handle = Native.CreateFileW(path, 0x40000000 /* GENERIC_WRITE */, 0, ref attributes, 1 /* CREATE_NEW */,
+                0x80 /* FILE_ATTRIBUTE_NORMAL */, IntPtr.Zero);
+            if (handle.IsInvalid)
+            {
+                int error = Marshal.GetLastWin32Error();
+                handle.Dispose();
+                throw new IOException($"Cannot create the file ({new Win32Exception(error).Message}).");
+            }
+            return new FileStream(handle, FileAccess.Write, 4096);
+        }
+        finally
+        {
+            Native.LocalFree(descriptor);
+        }
+    }
+
     /// <summary>The well-known SID of BUILTIN\Administrators, which owns what an elevated administrator creates.</summary>
     public const string AdministratorsSid = "S-1-5-32-544";
 
@@ -219,6 +254,10 @@ internal static class WindowsSecurity
         [DllImport("kernel32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
         [return: MarshalAs(UnmanagedType.Bool)]
         public static extern bool CreateDirectoryW(string path, ref SECURITY_ATTRIBUTES attributes);
+
+        [DllImport("kernel32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
+        public static extern Microsoft.Win32.SafeHandles.SafeFileHandle CreateFileW(string path, uint access, int share,
+            ref SECURITY_ATTRIBUTES attributes, int disposition, int flags, IntPtr template);
 
         [DllImport("advapi32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
         public static extern int GetNamedSecurityInfoW(string name, int objectType, int securityInfo, out IntPtr owner,

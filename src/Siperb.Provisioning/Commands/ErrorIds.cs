@@ -53,4 +53,16 @@ internal static class ErrorIds
 
     /// <summary>A cache entry could not be deleted (a read-only file system, no permission); it is still on disk.</summary>
     public const string CacheEntryNotDeleted = nameof(CacheEntryNotDeleted);
+
+    /// <summary>Test-SiperbRegistration: the provisioning cannot be tested at all (no WebSocket server, no SIP user or domain).</summary>
+    public const string ProvisioningNotTestable = nameof(ProvisioningNotTestable);
+
+    /// <summary>ConvertTo-/Export-SiperbClientConfig: the provisioning lacks what a client config needs (SIP user, domain, WebSocket server).</summary>
+    public const string ProvisioningIncomplete = nameof(ProvisioningIncomplete);
+
+    /// <summary>Export-SiperbClientConfig -NoClobber: the file exists and was left untouched.</summary>
+    public const string ClientConfigExists = nameof(ClientConfigExists);
+
+    /// <summary>Export-SiperbClientConfig: the folder or the file could not be written.</summary>
+    public const string ClientConfigWriteFailed = nameof(ClientConfigWriteFailed);
 }

@@ -1,0 +1,19 @@
+using System.Management.Automation;
+using Siperb.Provisioning.Api;
+using Siperb.Provisioning.Sip;
+
+namespace Siperb.Provisioning.Commands;
+
+/// <summary>The per-item errors both client-config cmdlets write.</summary>
+internal static class ClientConfigErrors
+{
+    /// <summary>A ProvisioningIncomplete error when the account lacks what a config needs; else null.</summary>
+    public static ErrorRecord? Incomplete(SipAccount account)
+    {
+        string? missing = ClientConfigWriter.WhyNotConvertible(account);
+        if (missing is null) return null;
+        return new ErrorRecord(
+            new System.ArgumentException(SecretScrubber.Scrub($"The provisioning of '{account.DeviceToken}' cannot become a client config: {missing}. Check the device's settings in the Siperb Admin Control Panel.")),
+            ErrorIds.ProvisioningIncomplete, ErrorCategory.InvalidData, account.DeviceToken);
+    }
+}

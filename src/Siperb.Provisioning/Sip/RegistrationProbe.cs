@@ -1,0 +1,430 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Siperb.Provisioning.Api;
+
+namespace Siperb.Provisioning.Sip;
+
+/// <summary>
+/// Probes one device's provisioning the way a SIP client would use it, stage by stage over ONE
+/// connection: DNS (Dns.GetHostAddressesAsync), TCP connect, TLS (SslStream, SNI = the WebSocket
+/// host, the platform's own certificate verdict), the WebSocket upgrade with subprotocol sip
+/// (RFC 7118, our own small RFC 6455 client, <see cref="WebSocketConnection"/>, so that each stage
+/// is timed on its own and a refused upgrade's HTTP status is known), then REGISTER (one digest
+/// challenge answered, then the same Contact with Expires: 0 to remove the probe's binding) or
+/// OPTIONS (Connect mode, no credentials).
+/// <para>
+/// The probe's Contact is its own, <c>&lt;sip:probe-XXXXXXXX@YYYYYYYYYYYYYYYY.invalid;transport=ws&gt;</c>:
+/// never the device's SipContact, never <c>*</c>, so a live phone's binding is left alone.
+/// </para>
+/// <para>
+/// The time limit covers the whole probe; when it passes, or the caller cancels, the socket is
+/// disposed at once (that ends any pending read or connect, also on .NET Framework where socket
+/// reads ignore tokens). A timeout is a result with the stage reached; the caller's cancellation
+/// propagates as <see cref="OperationCanceledException"/>.
+/// </para>
+/// </summary>
+internal sealed class RegistrationProbe
+{
+    /// <summary>The Expires asked for on REGISTER: short, since the binding is removed at once anyway.</summary>
+    public const int DefaultRegisterExpires = 60;
+
+    private static readonly string s_userAgent = "Siperb.Provisioning/"
+        + (typeof(RegistrationProbe).Assembly.GetName().Version?.ToString(3) ?? "0.0.0") + " (registration probe)";
+
+    private readonly IClientLog _log;
+
+    public RegistrationProbe(IClientLog log) => _log = log;
+
+    /// <summary>The Expires asked for on REGISTER.</summary>
+    public int RegisterExpires { get; set; } = DefaultRegisterExpires;
+
+    /// <summary>The User-Agent of the upgrade request and the SIP requests.</summary>
+    public static string UserAgent => s_userAgent;
+
+    /// <summary>Why the account cannot be probed at all in <paramref name="mode"/>, or null when it can.</summary>
+    public static string? WhyNotTestable(SipAccount account, SiperbRegistrationMode mode)
+    {
+        if (account.WebSocketUri is null) return "it has no WebSocket server (SipWssServer is missing or not a host name)";
+        string scheme = account.WebSocketUri.Scheme;
+        if (!string.Equals(scheme, "wss", StringComparison.OrdinalIgnoreCase) && !string.Equals(scheme, "ws", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"its WebSocket URI has the scheme '{scheme}', not wss";
+        }
+        if (string.IsNullOrEmpty(account.Domain)) return "it has no SipDomain";
+        if (mode == SiperbRegistrationMode.Register && string.IsNullOrEmpty(account.Username)) return "it has no SipUsername";
+        return null;
+    }
+
+    /// <summary>Runs the probe; a failure is a result, only the caller's cancellation throws.</summary>
+    public async Task<SiperbRegistrationResult> RunAsync(SipAccount account, SiperbRegistrationMode mode, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var result = new SiperbRegistrationResult(account.DeviceToken, account.Description, account.SipUri, account.WebSocketUri, mode)
+        {
+            Stage = SiperbRegistrationStage.Dns,
+        };
+        string? notTestable = WhyNotTestable(account, mode);
+        if (notTestable is not null) throw new ArgumentException($"The provisioning of '{account.DeviceToken}' cannot be tested: {notTestable}.");
+        Stopwatch total = Stopwatch.StartNew();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        var connection = new Connection();
+        var tls = new TlsVerdict();
+        Stopwatch stage = new();
+        try
+        {
+            using (limit.Token.Register(connection.Dispose))
+            {
+                await RunStagesAsync(account, mode, result, connection, tls, stage, limit.Token, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            connection.Dispose();
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (Exception e) when (limit.IsCancellationRequested)
+        {
+            _ = e;
+            result.Succeeded = false;
+            result.StatusCode = null;
+            result.Reason = result.Stage == SiperbRegistrationStage.Sip
+                ? $"no final SIP answer within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s"
+                : $"timed out after {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s ({StageInWords(result.Stage)})";
+        }
+        catch (Exception e) when (IsExpectedFailure(e))
+        {
+            result.Succeeded = false;
+            result.Reason = SecretScrubber.Scrub(Describe(e, result, tls));
+            if (e is WebSocketHandshakeException handshake) result.StatusCode = handshake.StatusCode;
+        }
+        finally
+        {
+            connection.Dispose();
+            if (!result.Succeeded) RecordFailedStage(result, stage);
+            result.TotalMs = Milliseconds(total);
+        }
+        _log.Verbose(SecretScrubber.Scrub($"Probe of '{account.DeviceToken}' ({account.WebSocketUri}): "
+            + (result.Succeeded ? "succeeded" : $"failed at {result.Stage}")
+            + (result.StatusCode is null ? string.Empty : $", status {result.StatusCode}")
+            + (result.Reason is null ? string.Empty : $" ({result.Reason})")
+            + $"; DNS {Show(result.DnsMs)}, TCP {Show(result.ConnectMs)}, TLS {Show(result.TlsMs)}, WebSocket {Show(result.WebSocketMs)}, SIP {Show(result.SipMs)}, total {Show(result.TotalMs)} ms."));
+        return result;
+    }
+
+    private async Task RunStagesAsync(SipAccount account, SiperbRegistrationMode mode, SiperbRegistrationResult result,
+        Connection connection, TlsVerdict tls, Stopwatch stage, CancellationToken token, CancellationToken callerToken)
+    {
+        Uri uri = account.WebSocketUri!;
+        string host = uri.DnsSafeHost;
+        bool secure = string.Equals(uri.Scheme, "wss", StringComparison.OrdinalIgnoreCase);
+
+        result.Stage = SiperbRegistrationStage.Dns;
+        stage.Restart();
+        IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
+            ? new[] { literal }
+            : await WithCancellation(Dns.GetHostAddressesAsync(host), token).ConfigureAwait(false);
+        result.DnsMs = Milliseconds(stage);
+        if (addresses.Length == 0) throw new ProbeFailure($"the host name '{host}' has no address");
+
+        result.Stage = SiperbRegistrationStage.Connect;
+        stage.Restart();
+        await ConnectAsync(connection, addresses, uri.Port, token).ConfigureAwait(false);
+        result.ConnectMs = Milliseconds(stage);
+        Stream stream = connection.Client!.GetStream();
+
+        if (secure)
+        {
+            result.Stage = SiperbRegistrationStage.Tls;
+            stage.Restart();
+            // The platform decides: the callback returns exactly its verdict (no error = trusted) and
+            // only remembers why, so that a refusal can be told in words. It never accepts more.
+            tls.Host = host;
+            var ssl = new SslStream(stream, leaveInnerStreamOpen: false, tls.Validate);
+            connection.Stream = ssl;
+            // .NET picks the protocols with the OS. .NET Framework's SslStream may default to TLS 1.0
+            // in powershell.exe (ServicePointManager does not apply to it), so TLS 1.2 is asked for there.
+            Task handshake = RuntimeInfo.IsNetFramework
+                ? ssl.AuthenticateAsClientAsync(host, null, SslProtocols.Tls12, checkCertificateRevocation: false)
+                : ssl.AuthenticateAsClientAsync(host);
+            await WithCancellation(handshake, token).ConfigureAwait(false);
+            result.TlsMs = Milliseconds(stage);
+            if (ssl.RemoteCertificate is not null)
+            {
+                using var certificate = new X509Certificate2(ssl.RemoteCertificate);
+                result.CertificateSubject = certificate.Subject;
+                result.CertificateNotAfter = certificate.NotAfter.ToUniversalTime();
+            }
+            stream = ssl;
+        }
+
+        result.Stage = SiperbRegistrationStage.WebSocket;
+        stage.Restart();
+        WebSocketConnection webSocket = await WebSocketConnection.ConnectAsync(stream, uri, "sip", s_userAgent, token).ConfigureAwait(false);
+        connection.WebSocket = webSocket;
+        result.WebSocketMs = Milliseconds(stage);
+
+        result.Stage = SiperbRegistrationStage.Sip;
+        stage.Restart();
+        var dialog = new SipExchange(webSocket, account, secure ? "WSS" : "WS", _log, token);
+        if (mode == SiperbRegistrationMode.Connect)
+        {
+            SipMessage answer = await dialog.OptionsAsync().ConfigureAwait(false);
+            result.SipMs = Milliseconds(stage);
+            Finish(result, answer, succeeded: true);
+        }
+        else
+        {
+            SipMessage answer = await dialog.RegisterAsync(RegisterExpires).ConfigureAwait(false);
+            result.SipMs = Milliseconds(stage);
+            bool registered = answer.StatusCode >= 200 && answer.StatusCode < 300;
+            Finish(result, answer, registered);
+            if (registered)
+            {
+                result.Expires = dialog.GrantedExpires(answer);
+                try
+                {
+                    await dialog.UnregisterAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (!callerToken.IsCancellationRequested && (IsExpectedFailure(e) || e is OperationCanceledException))
+                {
+                    // The device registered: that is the result. A lost unREGISTER only leaves the
+                    // probe's short binding to expire on its own.
+                    _log.Warning($"The probe's binding of {account.SipUri} could not be removed ({(token.IsCancellationRequested ? "the time limit passed" : Innermost(e).Message.TrimEnd('.'))}); the registrar drops it within {result.Expires ?? RegisterExpires} s.");
+                    return;
+                }
+            }
+        }
+        await webSocket.CloseAsync(TimeSpan.FromMilliseconds(500), token).ConfigureAwait(false);
+    }
+
+    /// <summary>The stage that failed ran too: its time until the failure is kept (how long a connect took to time out).</summary>
+    private static void RecordFailedStage(SiperbRegistrationResult result, Stopwatch stage)
+    {
+        if (!stage.IsRunning && stage.ElapsedTicks == 0) return;
+        double elapsed = Milliseconds(stage);
+        switch (result.Stage)
+        {
+            case SiperbRegistrationStage.Dns: result.DnsMs ??= elapsed; break;
+            case SiperbRegistrationStage.Connect: result.ConnectMs ??= elapsed; break;
+            case SiperbRegistrationStage.Tls: result.TlsMs ??= elapsed; break;
+            case SiperbRegistrationStage.WebSocket: result.WebSocketMs ??= elapsed; break;
+            case SiperbRegistrationStage.Sip: result.SipMs ??= elapsed; break;
+        }
+    }
+
+    private static void Finish(SiperbRegistrationResult result, SipMessage answer, bool succeeded)
+    {
+        result.StatusCode = answer.StatusCode;
+        result.Reason = answer.ReasonPhrase;
+        result.Server = answer.Get("Server") ?? answer.Get("User-Agent");
+        result.Succeeded = succeeded;
+        if (succeeded) result.Stage = SiperbRegistrationStage.Done;
+    }
+
+    private static async Task ConnectAsync(Connection connection, IPAddress[] addresses, int port, CancellationToken token)
+    {
+        Exception? last = null;
+        foreach (IPAddress address in addresses)
+        {
+            var client = new TcpClient(address.AddressFamily) { NoDelay = true };
+            connection.Client = client;
+            try
+            {
+                await WithCancellation(client.ConnectAsync(address, port), token).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException e)
+            {
+                last = e;
+                client.Dispose();
+            }
+        }
+        throw last ?? new ProbeFailure("no address to connect to");
+    }
+
+    private static bool IsExpectedFailure(Exception e) =>
+        e is SocketException or IOException or AuthenticationException or WebSocketHandshakeException or ProbeFailure
+            or ObjectDisposedException or FormatException or ArgumentException or NotSupportedException or InvalidOperationException;
+
+    private static string Describe(Exception e, SiperbRegistrationResult result, TlsVerdict tls)
+    {
+        switch (e)
+        {
+            case ProbeFailure failure:
+                return failure.Message;
+            case WebSocketHandshakeException handshake:
+                return handshake.Message;
+            case AuthenticationException authentication:
+                return tls.Describe() ?? "the TLS handshake failed (" + Innermost(authentication).Message.TrimEnd('.') + ")";
+            case SocketException socket when result.Stage == SiperbRegistrationStage.Dns:
+                return socket.SocketErrorCode == SocketError.HostNotFound
+                    ? $"the host name '{result.WebSocketUri?.DnsSafeHost}' does not resolve (HostNotFound)"
+                    : $"the host name '{result.WebSocketUri?.DnsSafeHost}' could not be resolved ({socket.SocketErrorCode})";
+            case SocketException socket:
+                return socket.SocketErrorCode switch
+                {
+                    SocketError.ConnectionRefused => $"the connection to port {result.WebSocketUri?.Port} was refused (ConnectionRefused)",
+                    SocketError.HostUnreachable or SocketError.NetworkUnreachable => $"the server cannot be reached ({socket.SocketErrorCode})",
+                    SocketError.TimedOut => "the connection attempt timed out (TimedOut)",
+                    SocketError.ConnectionReset => "the server reset the connection (ConnectionReset)",
+                    _ => $"the connection failed ({socket.SocketErrorCode})",
+                };
+            case IOException io when result.Stage == SiperbRegistrationStage.Tls:
+                return tls.Describe() ?? "the server closed the connection during the TLS handshake (" + Innermost(io).Message.TrimEnd('.') + ")";
+            case IOException io when Innermost(io) is SocketException socket:
+                return $"the connection broke ({socket.SocketErrorCode})";
+            case FormatException format:
+                return "the server's SIP answer could not be read (" + format.Message.TrimEnd('.') + ")";
+            default:
+                return Innermost(e).Message.TrimEnd('.');
+        }
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
+    private static string StageInWords(SiperbRegistrationStage stage) => stage switch
+    {
+        SiperbRegistrationStage.Dns => "resolving the host name",
+        SiperbRegistrationStage.Connect => "connecting",
+        SiperbRegistrationStage.Tls => "in the TLS handshake",
+        SiperbRegistrationStage.WebSocket => "waiting for the WebSocket upgrade",
+        _ => "waiting for the SIP answer",
+    };
+
+    private static double Milliseconds(Stopwatch stopwatch) => Math.Round(stopwatch.Elapsed.TotalMilliseconds, 1);
+
+    private static string Show(double? milliseconds) => milliseconds?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-";
+
+    /// <summary>Awaits <paramref name="task"/>, or throws as soon as <paramref name="token"/> is cancelled (the task's fault is observed).</summary>
+    internal static async Task<T> WithCancellation<T>(Task<T> task, CancellationToken token)
+    {
+        await WithCancellation((Task)task, token).ConfigureAwait(false);
+        return await task.ConfigureAwait(false);
+    }
+
+    internal static async Task WithCancellation(Task task, CancellationToken token)
+    {
+        if (!task.IsCompleted)
+        {
+            var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (token.Register(static state => ((TaskCompletionSource<bool>)state!).TrySetResult(true), cancelled))
+            {
+                if (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false) != task)
+                {
+                    _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    throw new OperationCanceledException(token);
+                }
+            }
+        }
+        await task.ConfigureAwait(false);
+    }
+
+    /// <summary>Random lower-case hex of <paramref name="length"/> characters.</summary>
+    internal static string RandomHex(int length)
+    {
+        byte[] bytes = new byte[(length + 1) / 2];
+        using (var random = RandomNumberGenerator.Create()) random.GetBytes(bytes);
+        var text = new StringBuilder(bytes.Length * 2);
+        foreach (byte b in bytes) text.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+        return text.ToString(0, length);
+    }
+
+    private sealed class ProbeFailure : Exception
+    {
+        public ProbeFailure(string message) : base(message) { }
+    }
+
+    /// <summary>Everything that holds the socket; disposed on timeout, cancellation and at the end (idempotent, any thread).</summary>
+    private sealed class Connection : IDisposable
+    {
+        private int _disposed;
+
+        public TcpClient? Client { get; set; }
+
+        public Stream? Stream { get; set; }
+
+        public WebSocketConnection? WebSocket { get; set; }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            try
+            {
+                WebSocket?.Dispose();
+                Stream?.Dispose();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+            {
+                // Disposing a broken stream may complain; the socket below is closed anyway.
+            }
+            finally
+            {
+                Client?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Remembers why the platform refused a certificate, to say it in words.</summary>
+    private sealed class TlsVerdict
+    {
+        private SslPolicyErrors _errors;
+        private string _chainStatus = string.Empty;
+        private string? _subject;
+        private string? _host;
+
+        public string? Host { set => _host = value; }
+
+        public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+        {
+            _errors = errors;
+            _subject = certificate?.Subject;
+            if (chain is not null)
+            {
+                var flags = new List<string>();
+                foreach (X509ChainStatus status in chain.ChainStatus)
+                {
+                    string name = status.Status.ToString();
+                    if (status.Status != X509ChainStatusFlags.NoError && !flags.Contains(name)) flags.Add(name);
+                }
+                _chainStatus = string.Join(", ", flags);
+            }
+            return errors == SslPolicyErrors.None;
+        }
+
+        public string? Describe()
+        {
+            if (_errors == SslPolicyErrors.None) return null;
+            var parts = new List<string>();
+            if ((_errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) parts.Add("the server sent no certificate (RemoteCertificateNotAvailable)");
+            if ((_errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+            {
+                parts.Add($"the certificate{(_subject is null ? string.Empty : " '" + _subject + "'")} is not valid for the host name '{_host}' (RemoteCertificateNameMismatch)");
+            }
+            if ((_errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+            {
+                string flags = _chainStatus.Length == 0 ? "RemoteCertificateChainErrors" : _chainStatus;
+                parts.Add(_chainStatus.Contains("NotTimeValid") && !_chainStatus.Contains("UntrustedRoot") && !_chainStatus.Contains("PartialChain")
+                    ? $"the certificate has expired or is not valid yet ({flags})"
+                    : $"the certificate chain is not trusted ({flags})");
+            }
+            return string.Join("; ", parts);
+        }
+    }
+}

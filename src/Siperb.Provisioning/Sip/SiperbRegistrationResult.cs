@@ -1,0 +1,121 @@
+using System;
+
+namespace Siperb.Provisioning;
+
+/// <summary>What Test-SiperbRegistration does over the WebSocket.</summary>
+public enum SiperbRegistrationMode
+{
+    /// <summary>REGISTER with the device's credentials (digest answered once), then remove the probe's binding again.</summary>
+    Register,
+
+    /// <summary>Send one OPTIONS without credentials; any final response shows a SIP server answers.</summary>
+    Connect,
+}
+
+/// <summary>How far a registration probe got: the stage where it failed, or Done.</summary>
+public enum SiperbRegistrationStage
+{
+    /// <summary>Resolving the WebSocket server's host name.</summary>
+    Dns,
+
+    /// <summary>Opening the TCP connection.</summary>
+    Connect,
+
+    /// <summary>The TLS handshake and the certificate check.</summary>
+    Tls,
+
+    /// <summary>The HTTP upgrade to a WebSocket with subprotocol sip.</summary>
+    WebSocket,
+
+    /// <summary>The SIP exchange (REGISTER or OPTIONS).</summary>
+    Sip,
+
+    /// <summary>Every stage passed.</summary>
+    Done,
+}
+
+/// <summary>The format of a SIP client configuration.</summary>
+public enum SiperbClientConfigFormat
+{
+    /// <summary>A JsSIP 3.x UA configuration.</summary>
+    JsSIP,
+
+    /// <summary>SIP.js 0.21 UserAgentOptions and RegistererOptions.</summary>
+    SipJs,
+}
+
+/// <summary>
+/// The outcome of one Test-SiperbRegistration probe. A device that fails is a result with
+/// Succeeded = false; no property ever holds a secret.
+/// </summary>
+public sealed class SiperbRegistrationResult
+{
+    internal SiperbRegistrationResult(string deviceToken, string? description, string? sipUri, Uri? webSocketUri, SiperbRegistrationMode mode)
+    {
+        DeviceToken = deviceToken;
+        Description = description;
+        SipUri = sipUri;
+        WebSocketUri = webSocketUri;
+        Mode = mode;
+    }
+
+    /// <summary>The device's provision token.</summary>
+    public string DeviceToken { get; }
+
+    /// <summary>The device's display name.</summary>
+    public string? Description { get; }
+
+    /// <summary>The address of record registered (sip:SipUsername@SipDomain).</summary>
+    public string? SipUri { get; }
+
+    /// <summary>The WebSocket server probed.</summary>
+    public Uri? WebSocketUri { get; }
+
+    /// <summary>Register or Connect.</summary>
+    public SiperbRegistrationMode Mode { get; }
+
+    /// <summary>True when the device registered (Register), or a SIP server answered (Connect).</summary>
+    public bool Succeeded { get; internal set; }
+
+    /// <summary>The stage where the probe failed, or Done.</summary>
+    public SiperbRegistrationStage Stage { get; internal set; }
+
+    /// <summary>The final SIP status, or the HTTP status of a refused WebSocket upgrade.</summary>
+    public int? StatusCode { get; internal set; }
+
+    /// <summary>The SIP reason phrase, or the socket, TLS or WebSocket failure in words.</summary>
+    public string? Reason { get; internal set; }
+
+    /// <summary>The Server (or User-Agent) header of the SIP answer.</summary>
+    public string? Server { get; internal set; }
+
+    /// <summary>The registration time the registrar granted, in seconds.</summary>
+    public int? Expires { get; internal set; }
+
+    /// <summary>Time to resolve the host name, in milliseconds; null when the stage did not run.</summary>
+    public double? DnsMs { get; internal set; }
+
+    /// <summary>Time to open the TCP connection, in milliseconds.</summary>
+    public double? ConnectMs { get; internal set; }
+
+    /// <summary>Time of the TLS handshake (certificate check included), in milliseconds.</summary>
+    public double? TlsMs { get; internal set; }
+
+    /// <summary>Time of the WebSocket upgrade, in milliseconds.</summary>
+    public double? WebSocketMs { get; internal set; }
+
+    /// <summary>Time from the first SIP request to its final answer (a digest challenge included), in milliseconds.</summary>
+    public double? SipMs { get; internal set; }
+
+    /// <summary>Time of the whole probe, in milliseconds.</summary>
+    public double? TotalMs { get; internal set; }
+
+    /// <summary>The subject of the server's certificate (wss only).</summary>
+    public string? CertificateSubject { get; internal set; }
+
+    /// <summary>When the server's certificate expires (wss only).</summary>
+    public DateTime? CertificateNotAfter { get; internal set; }
+
+    /// <summary>The device token and the outcome; never a secret.</summary>
+    public override string ToString() => $"{DeviceToken}: {(Succeeded ? "succeeded" : "failed at " + Stage)}";
+}
