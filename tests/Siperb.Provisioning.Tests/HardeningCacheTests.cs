@@ -96,3 +96,50 @@ public class HardeningCacheTests
         Assert.Single(log.Lines, l => l.StartsWith("WARNING:", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Issue 10 item 2: the owner and type rules, as pure decisions (the Windows one cannot run here, its rule can).</summary>
+public class HardeningOwnerRuleTests
+{
+    private const uint Me = 1000;
+
+    [Theory]
+    [InlineData(0x41C0, Me, true)]   // a directory of mine, 0700
+    [InlineData(0x41FF, Me, true)]   // mine at 0777: used (and made 0700 again)
+    [InlineData(0x41C0, 65534u, false)] // another user's
+    [InlineData(0x41FF, 0u, false)]  // root's, when I am not root
+    [InlineData(0xA1FF, Me, false)]  // a symbolic link
+    [InlineData(0x81C0, Me, false)]  // a regular file
+    public void A_cache_folder_must_be_a_real_directory_of_the_effective_user(int mode, uint owner, bool usable)
+    {
+        Assert.Equal(usable, Caching.NativeFileSystem.UnixFolderRefusal(new Caching.UnixStatus(mode, owner), Me) is null);
+    }
+
+    [Theory]
+    [InlineData(0x8180, Me, true)]   // a regular file of mine, 0600
+    [InlineData(0x8180, 65534u, false)]
+    [InlineData(0x1180, Me, false)]  // a named pipe
+    [InlineData(0x2180, Me, false)]  // a character device
+    [InlineData(0xC180, Me, false)]  // a socket
+    [InlineData(0xA1FF, Me, false)]  // a symbolic link
+    [InlineData(0x4180, Me, false)]  // a directory
+    public void An_entry_must_be_a_regular_file_of_the_effective_user(int mode, uint owner, bool usable)
+    {
+        Assert.Equal(usable, Caching.NativeFileSystem.UnixFileRefusal(new Caching.UnixStatus(mode, owner), Me) is null);
+    }
+
+    [Theory]
+    [InlineData("S-1-5-21-1-2-3-1001", "S-1-5-21-1-2-3-1001", false, true)]
+    [InlineData("s-1-5-21-1-2-3-1001", "S-1-5-21-1-2-3-1001", false, true)]
+    [InlineData("S-1-5-21-1-2-3-1002", "S-1-5-21-1-2-3-1001", false, false)]
+    [InlineData("S-1-5-21-1-2-3-1002", "S-1-5-21-1-2-3-1001", true, false)]
+    [InlineData("S-1-5-32-544", "S-1-5-21-1-2-3-1001", true, true)]
+    [InlineData("S-1-5-32-544", "S-1-5-21-1-2-3-1001", false, false)]
+    [InlineData("S-1-1-0", "S-1-5-21-1-2-3-1001", true, false)]
+    [InlineData(null, "S-1-5-21-1-2-3-1001", false, false)]
+    [InlineData("", "S-1-5-21-1-2-3-1001", true, false)]
+    public void A_Windows_cache_folder_must_belong_to_the_user_or_to_Administrators_for_an_elevated_administrator(
+        string? owner, string user, bool elevated, bool trusted)
+    {
+        Assert.Equal(trusted, Caching.WindowsSecurity.IsTrustedOwner(owner, user, elevated));
+    }
+}
