@@ -20,15 +20,8 @@ namespace Siperb.Provisioning.Commands;
 [OutputType(typeof(SiperbDevice))]
 public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
 {
-    private WildcardPattern[]? _namePatterns;
-    private HashSet<string>? _platforms;
-    private HashSet<string>? _tokens;
+    private DeviceFilter? _filter;
     private SiperbSession? _session;
-    private string[] _exactNames = Array.Empty<string>();
-    private HashSet<string>? _namesFound;
-    private HashSet<string>? _tokensFound;
-    private HashSet<string>? _namesOnOtherPlatforms;
-    private HashSet<string>? _tokensOnOtherPlatforms;
     private ProgressReporter? _progress;
     private long _listed;
     private ReadThroughResult<List<DeviceData>>? _cachedAnswer;
@@ -84,21 +77,14 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        _namePatterns = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToArray();
-        _platforms = Platform.Contains("*") ? null : new HashSet<string>(Platform, StringComparer.OrdinalIgnoreCase);
-        _tokens = DeviceToken is null ? null : new HashSet<string>(DeviceToken, StringComparer.Ordinal);
-        _exactNames = Name?.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
-            ?? Array.Empty<string>();
+        _filter = new DeviceFilter(Name, DeviceToken, Platform);
     }
 
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
         _session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
-        _namesFound = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        _tokensFound = new HashSet<string>(StringComparer.Ordinal);
-        _namesOnOtherPlatforms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        _tokensOnOtherPlatforms = new HashSet<string>(StringComparer.Ordinal);
+        _filter!.Reset();
         _progress = ProgressReporter.Start(this, ProgressActivityId, $"Listing the devices of user {_session.UserId}", "devices");
         _listed = 0;
         bool listed;
@@ -112,36 +98,9 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
             _progress = null;
             _cachedAnswer = null;
         }
-        if (listed) WriteNotFoundErrors(_session);
-    }
-
-    /// <summary>
-    /// A -Name without wildcards or a -DeviceToken that matched no device is an ObjectNotFound error,
-    /// one per value (as Get-AzVM -Name nope); a wildcard pattern that matches nothing stays silent.
-    /// </summary>
-    private void WriteNotFoundErrors(SiperbSession session)
-    {
-        string platforms = _platforms is null ? string.Empty : $" of platform {string.Join(", ", Platform)}";
-        foreach (string name in _exactNames)
+        if (listed)
         {
-            if (_namesFound!.Contains(name)) continue;
-            string hint = _namesOnOtherPlatforms!.Contains(name)
-                ? " A device of another platform has it: add -Platform *."
-                : " Run Get-SiperbDevice -Platform * to see every description, or use wildcards (-Name '*part*').";
-            WriteError(new ErrorRecord(
-                new ItemNotFoundException($"User {session.UserId} has no device{platforms} described as '{name}'.{hint}"),
-                ErrorIds.DeviceNameNotFound, ErrorCategory.ObjectNotFound, name));
-        }
-        foreach (string token in DeviceToken ?? Array.Empty<string>())
-        {
-            if (_tokensFound!.Contains(token)) continue;
-            _tokensFound.Add(token); // one error per token, even when given twice
-            string hint = _tokensOnOtherPlatforms!.Contains(token)
-                ? " The device is of another platform: add -Platform *."
-                : " Run Get-SiperbDevice -Platform * to see every device token.";
-            WriteError(new ErrorRecord(
-                new ItemNotFoundException($"User {session.UserId} has no device{platforms} with the token '{token}'.{hint}"),
-                ErrorIds.DeviceNotFound, ErrorCategory.ObjectNotFound, token));
+            foreach (ErrorRecord notFound in _filter.NotFoundErrors(_session.UserId)) WriteError(notFound);
         }
     }
 
@@ -204,28 +163,11 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     {
         var data = (DeviceData)item;
         _progress?.Report(++_listed, null);
-        if (!Matches(data)) return;
+        if (!_filter!.Matches(data)) return;
         SiperbSession session = _session!;
         var device = new SiperbDevice(session.UserId, data,
             ParameterSetName == ParameterSets.UserIdAndSessionToken ? null : session);
         if (_cachedAnswer is not null) device.MarkFromCache(_cachedAnswer.CachedAt, _cachedAnswer.IsStale);
         WriteObject(PSObjectConversion.WithNoteProperties(device, data.Fields, SiperbDevice.KnownFields));
-    }
-
-    private bool Matches(DeviceData device)
-    {
-        if (_tokens is not null && (device.DeviceToken is null || !_tokens.Contains(device.DeviceToken))) return false;
-        string description = device.Description ?? string.Empty;
-        if (_namePatterns is not null && !_namePatterns.Any(p => p.IsMatch(description))) return false;
-        bool platformMatches = _platforms is null || (device.Platform is not null && _platforms.Contains(device.Platform));
-        // What -Name (without wildcards) and -DeviceToken found, for the not-found errors at the end.
-        HashSet<string>? tokensSeen = platformMatches ? _tokensFound : _tokensOnOtherPlatforms;
-        HashSet<string>? namesSeen = platformMatches ? _namesFound : _namesOnOtherPlatforms;
-        if (_tokens is not null) tokensSeen?.Add(device.DeviceToken!);
-        foreach (string name in _exactNames)
-        {
-            if (string.Equals(WildcardPattern.Unescape(name), description, StringComparison.OrdinalIgnoreCase)) namesSeen?.Add(name);
-        }
-        return platformMatches;
     }
 }

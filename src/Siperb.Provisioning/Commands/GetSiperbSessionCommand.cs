@@ -6,6 +6,7 @@ using System.Net;
 using System.Security;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 using Siperb.Provisioning.State;
 
 namespace Siperb.Provisioning.Commands;
@@ -141,27 +142,14 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
     {
         SiperbCache cache = SiperbCache.Open(Log);
         Flush();
-        SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
-        string? currentEntry = current?.Scope == SiperbSessionScope.CurrentUser && current.Api.AccessTokenHash is not null
-            ? SiperbCache.SessionEntryName(current.Api.AccessTokenHash)
-            : null;
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        var listed = new List<SiperbCachedSession>();
-        int expired = 0;
-        foreach (SiperbCache.CachedSessionInfo entry in cache.ListSessions())
+        string? currentEntry = CacheEntryOf(SessionStore.GetCurrent(Runspace.DefaultRunspace));
+        List<SiperbCache.CachedSessionInfo> listed = CachedSessions.ListAndPrune(cache, DateTimeOffset.UtcNow, out int expired);
+        WriteVerbose($"{listed.Count} cached sessions in {cache.Location}; deleted {expired} expired ones (older than {SiperbCache.SessionMaxAge.TotalHours:0} hours or past their expiry).");
+        foreach (SiperbCache.CachedSessionInfo entry in listed)
         {
-            if (SiperbCache.IsExpired(entry.CreatedAt, entry.ExpiresAt, now))
-            {
-                cache.DeleteSession(entry);
-                expired++;
-                continue;
-            }
-            listed.Add(new SiperbCachedSession(entry.UserId, entry.Email, entry.ApiBaseUri, entry.CreatedAt, entry.ExpiresAt,
+            WriteObject(new SiperbCachedSession(entry.UserId, entry.Email, entry.ApiBaseUri, entry.CreatedAt, entry.ExpiresAt,
                 string.Equals(entry.EntryName, currentEntry, StringComparison.Ordinal)));
         }
-        WriteVerbose($"{listed.Count} cached sessions in {cache.Location}; deleted {expired} expired ones (older than {SiperbCache.SessionMaxAge.TotalHours:0} hours or past their expiry).");
-        listed.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
-        foreach (SiperbCachedSession session in listed) WriteObject(session);
     }
 
     /// <summary>
@@ -172,21 +160,15 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
     {
         SiperbCache cache = SiperbCache.Open(Log);
         Flush();
-        string? keep = session.Scope == SiperbSessionScope.CurrentUser && session.Api.AccessTokenHash is not null
-            ? SiperbCache.SessionEntryName(session.Api.AccessTokenHash)
-            : null;
-        int deleted = 0;
-        foreach (SiperbCache.CachedSessionInfo entry in cache.ListSessions())
-        {
-            if (!string.Equals(entry.UserId, session.UserId, StringComparison.OrdinalIgnoreCase)) continue;
-            if (string.Equals(entry.EntryName, keep, StringComparison.Ordinal)) continue;
-            // Entries of older versions do not say their base URI: they go too (a login remakes them).
-            if (entry.ApiBaseUri is not null && !Uri.Equals(entry.ApiBaseUri, session.ApiBaseUri)) continue;
-            cache.DeleteSession(entry);
-            deleted++;
-        }
+        int deleted = CachedSessions.RemoveOthers(cache, session.UserId, session.ApiBaseUri, CacheEntryOf(session));
         WriteVerbose($"Deleted {deleted} other cached sessions of user {session.UserId} from {cache.Location}.");
     }
+
+    /// <summary>The disk-cache entry of a CurrentUser session made from a PAT; null for any other.</summary>
+    private static string? CacheEntryOf(SiperbSession? session) =>
+        session?.Scope == SiperbSessionScope.CurrentUser && session.Api.AccessTokenHash is not null
+            ? SiperbCache.SessionEntryName(session.Api.AccessTokenHash)
+            : null;
 
     private ConnectionSettings? ConnectionSettingsFromParameters()
     {
