@@ -30,7 +30,6 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 . (Join-Path $PSScriptRoot 'Benchmark.Helpers.ps1')
-. (Join-Path $PSScriptRoot '../../.config/build/ChildPwsh.ps1')
 Import-Module (Join-Path $PSScriptRoot '../Sip/SipTestWorld.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '../Emulator.psm1') -Force
 
