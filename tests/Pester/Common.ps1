@@ -68,8 +68,10 @@ $script:PwshCommand = Get-PwshCommand
 # Starts a child pwsh that imports the module and runs $Script; the child inherits this process's
 # environment (SIPERB_CACHE_DIR included), less the variables in $Remove, plus those in $Environment.
 # Its standard input is closed: anything that tried to prompt would read end-of-file.
-function Start-TestChildPwsh([string] $Script, [string[]] $Prefix = @(), [hashtable] $Environment = @{}, [string[]] $Remove = @()) {
-    $command = "`$ErrorActionPreference = 'Stop'; Import-Module '$($env:SIPERB_TEST_MODULE_PATH)'; $Script"
+# -NoImport runs $Script exactly as given, in a child that imports nothing by itself.
+function Start-TestChildPwsh([string] $Script, [string[]] $Prefix = @(), [hashtable] $Environment = @{}, [string[]] $Remove = @(),
+    [switch] $NoImport) {
+    $command = if ($NoImport) { $Script } else { "`$ErrorActionPreference = 'Stop'; Import-Module '$($env:SIPERB_TEST_MODULE_PATH)'; $Script" }
     $all = @($Prefix) + @($script:PwshCommand) + @('-NoProfile', '-NonInteractive', '-Command', $command)
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new($all[0])
     foreach ($argument in $all[1..($all.Count - 1)]) { $startInfo.ArgumentList.Add($argument) }

@@ -80,22 +80,7 @@ BeforeAll {
 
     # A child pwsh that imports nothing by itself (Invoke-TestChildPwsh imports the built module first).
     function Invoke-PlainChildPwsh([string] $Script, [hashtable] $Environment = @{}, [string[]] $Remove = @()) {
-        $all = @($PwshCommand) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
-        $startInfo = [System.Diagnostics.ProcessStartInfo]::new($all[0])
-        foreach ($argument in $all[1..($all.Count - 1)]) { $startInfo.ArgumentList.Add($argument) }
-        $startInfo.UseShellExecute = $false
-        $startInfo.RedirectStandardInput = $true
-        $startInfo.RedirectStandardOutput = $true
-        $startInfo.RedirectStandardError = $true
-        foreach ($name in $Remove) { $null = $startInfo.Environment.Remove($name) }
-        foreach ($name in $Environment.Keys) { $startInfo.Environment[$name] = $Environment[$name] }
-        $process = [System.Diagnostics.Process]::Start($startInfo)
-        $process.StandardInput.Close()
-        Wait-TestChildPwsh ([pscustomobject]@{
-                Process = $process
-                Output  = $process.StandardOutput.ReadToEndAsync()
-                Errors  = $process.StandardError.ReadToEndAsync()
-            })
+        Wait-TestChildPwsh (Start-TestChildPwsh -Script $Script -Environment $Environment -Remove $Remove -NoImport)
     }
 
     if (-not ('ErgonomicsTestHost' -as [type])) {
