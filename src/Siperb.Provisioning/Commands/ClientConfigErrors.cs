@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Sip;
@@ -7,8 +9,23 @@ namespace Siperb.Provisioning.Commands;
 /// <summary>The per-item errors both client-config cmdlets write.</summary>
 internal static class ClientConfigErrors
 {
+    /// <summary>
+    /// The accounts of <paramref name="provisioning"/> that can become a client config, in order; for
+    /// each one that cannot, a ProvisioningIncomplete error goes to <paramref name="writeError"/>.
+    /// </summary>
+    public static IEnumerable<SipAccount> ConvertibleAccounts(SiperbProvisioning[] provisioning, Action<ErrorRecord> writeError)
+    {
+        foreach (SiperbProvisioning item in provisioning)
+        {
+            SipAccount account = SipAccount.From(item);
+            ErrorRecord? incomplete = Incomplete(account);
+            if (incomplete is null) yield return account;
+            else writeError(incomplete);
+        }
+    }
+
     /// <summary>A ProvisioningIncomplete error when the account lacks what a config needs; else null.</summary>
-    public static ErrorRecord? Incomplete(SipAccount account)
+    private static ErrorRecord? Incomplete(SipAccount account)
     {
         string? missing = ClientConfigWriter.WhyNotConvertible(account);
         if (missing is null) return null;

@@ -24,15 +24,8 @@ public sealed class ConvertToSiperbClientConfigCommand : SiperbCmdlet
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
-        foreach (SiperbProvisioning provisioning in Provisioning!)
+        foreach (SipAccount account in ClientConfigErrors.ConvertibleAccounts(Provisioning!, WriteError))
         {
-            SipAccount account = SipAccount.From(provisioning);
-            ErrorRecord? incomplete = ClientConfigErrors.Incomplete(account);
-            if (incomplete is not null)
-            {
-                WriteError(incomplete);
-                continue;
-            }
             WriteVerbose(SecretScrubber.Scrub($"Converted the provisioning of '{account.DeviceToken}' to a {Format} configuration."));
             WriteObject(ClientConfigWriter.Write(account, Format));
         }

@@ -52,15 +52,8 @@ public sealed class ExportSiperbClientConfigCommand : SiperbCmdlet
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
-        foreach (SiperbProvisioning provisioning in Provisioning!)
+        foreach (SipAccount account in ClientConfigErrors.ConvertibleAccounts(Provisioning!, WriteError))
         {
-            SipAccount account = SipAccount.From(provisioning);
-            ErrorRecord? incomplete = ClientConfigErrors.Incomplete(account);
-            if (incomplete is not null)
-            {
-                WriteError(incomplete);
-                continue;
-            }
             string file = System.IO.Path.Combine(_folder!, ClientConfigFileName.For(account.DeviceToken, Format));
             if (!ShouldProcess(file, $"Write the {Format} configuration of '{account.DeviceToken}' (it holds the SIP password; the file is owner-only)")) continue;
             Export(account, file);
