@@ -101,7 +101,8 @@ function Invoke-Build {
 
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     New-Item -ItemType Directory -Path $ModuleOut -Force | Out-Null
-    Copy-Item (Join-Path $bin "$ModuleName.dll") $ModuleOut
+    # The cmdlet assembly and the core under it (no PowerShell reference); nothing else of bin/.
+    foreach ($assembly in @($ModuleName, "$ModuleName.Core")) { Copy-Item (Join-Path $bin "$assembly.dll") $ModuleOut }
     $formats = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.format.ps1xml' | Sort-Object Name)
     $types = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.types.ps1xml' | Sort-Object Name)
     foreach ($file in $formats + $types) { Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut }
@@ -155,6 +156,7 @@ function Copy-WindowsPowerShellDependency {
     $target = @($assets.targets.Values)[0]
     $files = foreach ($package in $target.Keys) {
         if ($package -like 'PowerShellStandard.Library/*' -or -not $target[$package].Contains('runtime')) { continue }
+        if ($assets.libraries[$package].type -eq 'project') { continue }   # Siperb.Provisioning.Core ships beside the module DLL
         foreach ($file in $target[$package].runtime.Keys) {
             if ($file -like '*.dll') { Join-Path $packageFolder $assets.libraries[$package].path $file }
         }

@@ -21,7 +21,7 @@ public class PublicSurfaceTests
     [Fact]
     public void Public_types_and_members_are_exactly_the_checked_in_list()
     {
-        IReadOnlyList<string> actual = Describe(ModuleMetadata.Module);
+        IReadOnlyList<string> actual = ModuleMetadata.Shipped.SelectMany(Describe).OrderBy(l => l.TrimStart(), StringComparer.Ordinal).ToList();
         IReadOnlyList<string> expected = ReadExpected();
 
         var added = actual.Except(expected, StringComparer.Ordinal).ToList();

@@ -50,3 +50,19 @@ internal static class TestApi
 
     public static IEnumerable<string> Keys(JsonFields fields) => fields.Select(f => f.Key);
 }
+
+/// <summary>Where the repository is, found from the test assembly upwards (the folder holding global.json).</summary>
+internal static class TestSupport
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var dir = new System.IO.DirectoryInfo(System.AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "global.json"))
+                && System.IO.Directory.Exists(System.IO.Path.Combine(dir.FullName, "src"))) return dir.FullName;
+        }
+        throw new System.InvalidOperationException("The repository root (global.json beside src/) was not found above " + System.AppContext.BaseDirectory);
+    }
+}
