@@ -25,6 +25,8 @@
         'Test-SiperbRegistration'
         'ConvertTo-SiperbClientConfig'
         'Export-SiperbClientConfig'
+        'Export-SiperbMetric'
+        'ConvertTo-SiperbCheckResult'
     )
     VariablesToExport    = @()
     AliasesToExport      = @('Connect-Siperb', 'Disconnect-Siperb')

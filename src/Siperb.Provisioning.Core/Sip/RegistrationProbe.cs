@@ -47,6 +47,9 @@ internal sealed class RegistrationProbe
 
     public RegistrationProbe(IClientLog log) => _log = log;
 
+    /// <summary>Which HTTP proxy a WebSocket server is reached through (CONNECT tunnel); null: always direct.</summary>
+    internal ProbeProxySelector? Proxies { get; set; }
+
     /// <summary>The Expires asked for on REGISTER.</summary>
     public int RegisterExpires { get; set; } = DefaultRegisterExpires;
 
@@ -98,6 +101,7 @@ internal sealed class RegistrationProbe
         catch (Exception e) when (limit.IsCancellationRequested)
         {
             _ = e;
+            result.TimedOut = true;
             result.Succeeded = false;
             result.StatusCode = null;
             result.Reason = result.Stage == SiperbRegistrationStage.Sip
@@ -109,6 +113,7 @@ internal sealed class RegistrationProbe
             result.Succeeded = false;
             result.Reason = SecretScrubber.Scrub(Describe(e, result, tls));
             if (e is WebSocketHandshakeException handshake) result.StatusCode = handshake.StatusCode;
+            if (e is ProxyTunnelException refused) result.StatusCode = refused.StatusCode;
         }
         finally
         {
@@ -133,17 +138,21 @@ internal sealed class RegistrationProbe
 
         result.Stage = SiperbRegistrationStage.Dns;
         stage.Restart();
-        IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
+        ProbeProxy? proxy = Proxies?.For(uri); // through a proxy, the proxy's name is the one resolved here
+        result.Proxy = proxy?.Display;
+        string connectHost = proxy?.Host ?? host;
+        IPAddress[] addresses = IPAddress.TryParse(connectHost, out IPAddress? literal)
             ? new[] { literal }
-            : await WithCancellation(Dns.GetHostAddressesAsync(host), token).ConfigureAwait(false);
+            : await WithCancellation(Dns.GetHostAddressesAsync(connectHost), token).ConfigureAwait(false);
         result.DnsMs = Milliseconds(stage);
         if (addresses.Length == 0) throw new ProbeFailure($"the host name '{host}' has no address");
 
         result.Stage = SiperbRegistrationStage.Connect;
         stage.Restart();
-        await ConnectAsync(connection, addresses, uri.Port, token).ConfigureAwait(false);
-        result.ConnectMs = Milliseconds(stage);
+        await ConnectAsync(connection, addresses, proxy?.Port ?? uri.Port, token).ConfigureAwait(false);
         Stream stream = connection.Client!.GetStream();
+        if (proxy is not null) await WithCancellation(ProxyTunnel.OpenAsync(stream, proxy, host, uri.Port, s_userAgent, token), token).ConfigureAwait(false);
+        result.ConnectMs = Milliseconds(stage);
 
         if (secure)
         {
@@ -165,7 +174,7 @@ internal sealed class RegistrationProbe
             {
                 using var certificate = new X509Certificate2(ssl.RemoteCertificate);
                 result.CertificateSubject = certificate.Subject;
-                result.CertificateNotAfter = certificate.NotAfter.ToUniversalTime();
+                result.CertificateNotAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
             }
             stream = ssl;
         }
@@ -189,6 +198,7 @@ internal sealed class RegistrationProbe
         {
             SipMessage answer = await dialog.RegisterAsync(RegisterExpires).ConfigureAwait(false);
             result.SipMs = Milliseconds(stage);
+            (result.MinExpires, result.DigestAlgorithm) = (dialog.MinExpires, dialog.DigestAlgorithm);
             bool registered = answer.StatusCode >= 200 && answer.StatusCode < 300;
             Finish(result, answer, registered);
             if (registered)
@@ -202,6 +212,7 @@ internal sealed class RegistrationProbe
                 {
                     // The device registered: that is the result. A lost unREGISTER only leaves the
                     // probe's short binding to expire on its own.
+                    result.AddWarning($"the probe's binding could not be removed; the registrar drops it within {result.Expires ?? RegisterExpires} s");
                     _log.Warning($"The probe's binding of {account.SipUri} could not be removed ({(token.IsCancellationRequested ? "the time limit passed" : Innermost(e).Message.TrimEnd('.'))}); the registrar drops it within {result.Expires ?? RegisterExpires} s.");
                     return;
                 }

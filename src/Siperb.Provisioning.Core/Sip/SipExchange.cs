@@ -74,6 +74,7 @@ internal sealed class SipExchange
     /// </summary>
     public async Task<SipMessage> RegisterAsync(int expires)
     {
+        MinExpires = null;
         bool challenged = false;
         bool tooBrief = false;
         while (true)
@@ -89,6 +90,7 @@ internal sealed class SipExchange
                 && minimum > expires && minimum <= 86400)
             {
                 tooBrief = true;
+                MinExpires = minimum;
                 _log.Verbose($"The registrar wants at least {minimum} s (423); registering again with that.");
                 expires = minimum;
                 continue;
@@ -96,6 +98,12 @@ internal sealed class SipExchange
             return answer;
         }
     }
+
+    /// <summary>The Min-Expires of a 423 the last REGISTER was answered with, or null.</summary>
+    public int? MinExpires { get; private set; }
+
+    /// <summary>The digest algorithm of the challenge last answered, or null.</summary>
+    public string? DigestAlgorithm { get; private set; }
 
     /// <summary>REGISTER of the same Contact with Expires: 0 (one fresh challenge answered); never throws for a refusal.</summary>
     public async Task UnregisterAsync()
@@ -158,6 +166,7 @@ internal sealed class SipExchange
         _challenge = chosen;
         _challengeHeader = answer.StatusCode == 407 ? "Proxy-Authorization" : "Authorization";
         _nonceCount = 0;
+        DigestAlgorithm = chosen.Algorithm;
         _log.Verbose($"Answering the {answer.StatusCode} challenge with digest {chosen.Algorithm} (realm '{chosen.Realm}', qop {DigestAuthentication.ChooseQop(chosen) ?? "none"}).");
         return true;
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace Siperb.Provisioning;
 
@@ -15,6 +16,9 @@ public enum SiperbRegistrationMode
 /// <summary>How far a registration probe got: the stage where it failed, or Done.</summary>
 public enum SiperbRegistrationStage
 {
+    /// <summary>Fetching the device's provisioning (devices and tokens piped to Test-SiperbRegistration).</summary>
+    Provisioning,
+
     /// <summary>Resolving the WebSocket server's host name.</summary>
     Dns,
 
@@ -34,6 +38,22 @@ public enum SiperbRegistrationStage
     Done,
 }
 
+/// <summary>What a fleet check makes of one device, as monitoring systems read it.</summary>
+public enum SiperbRegistrationStatus
+{
+    /// <summary>Registered, and nothing needs a person.</summary>
+    Ok,
+
+    /// <summary>Registered, but something needs a person (see Warnings).</summary>
+    Warning,
+
+    /// <summary>Would not register (or its provisioning was refused or unusable).</summary>
+    Critical,
+
+    /// <summary>Could not find out: the API could not be reached, or the probe's time limit passed before the server was reached.</summary>
+    Unknown,
+}
+
 /// <summary>The format of a SIP client configuration.</summary>
 public enum SiperbClientConfigFormat
 {
@@ -50,6 +70,8 @@ public enum SiperbClientConfigFormat
 /// </summary>
 public sealed class SiperbRegistrationResult
 {
+    private readonly List<string> _warnings = new();
+
     internal SiperbRegistrationResult(string deviceToken, string? description, string? sipUri, Uri? webSocketUri, SiperbRegistrationMode mode)
     {
         DeviceToken = deviceToken;
@@ -113,8 +135,41 @@ public sealed class SiperbRegistrationResult
     /// <summary>The subject of the server's certificate (wss only).</summary>
     public string? CertificateSubject { get; internal set; }
 
-    /// <summary>When the server's certificate expires (wss only).</summary>
-    public DateTime? CertificateNotAfter { get; internal set; }
+    /// <summary>When the server's certificate expires (wss only), in UTC.</summary>
+    public DateTimeOffset? CertificateNotAfter { get; internal set; }
+
+    /// <summary>Whole days from the check to CertificateNotAfter (negative once expired).</summary>
+    public int? CertificateDaysLeft { get; internal set; }
+
+    /// <summary>Ok, Warning, Critical or Unknown: what a monitoring system makes of this device.</summary>
+    public SiperbRegistrationStatus Status { get; internal set; } = SiperbRegistrationStatus.Unknown;
+
+    /// <summary>Why the status is Warning (or what else needs a person); empty when nothing does.</summary>
+    public string[] Warnings => _warnings.ToArray();
+
+    /// <summary>The digest algorithm the registrar's challenge was answered with (MD5, SHA-256), when one was.</summary>
+    public string? DigestAlgorithm { get; internal set; }
+
+    /// <summary>The HTTP proxy the WebSocket connection was tunnelled through (host:port), or null for a direct connection.</summary>
+    public string? Proxy { get; internal set; }
+
+    /// <summary>When the check of this device started, in UTC.</summary>
+    public DateTimeOffset CheckedAt { get; internal set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The error id when the provisioning could not be had (Stage Provisioning), else null.</summary>
+    public string? ErrorId { get; internal set; }
+
+    /// <summary>True when the probe's own time limit ended it.</summary>
+    internal bool TimedOut { get; set; }
+
+    /// <summary>The Min-Expires a registrar demanded (423), when it did.</summary>
+    internal int? MinExpires { get; set; }
+
+    /// <summary>Adds a reason for a person to look (each once).</summary>
+    internal void AddWarning(string warning)
+    {
+        if (!_warnings.Contains(warning)) _warnings.Add(warning);
+    }
 
     /// <summary>The device token and the outcome; never a secret.</summary>
     public override string ToString() => $"{DeviceToken}: {(Succeeded ? "succeeded" : "failed at " + Stage)}";

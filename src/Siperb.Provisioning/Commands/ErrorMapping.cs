@@ -33,6 +33,14 @@ internal static class ErrorMapping
         return record;
     }
 
+    /// <summary>A per-item record for a failure that is not an API call's: the message scrubbed, the id and category given.</summary>
+    public static ErrorRecord ForItem(System.Exception e, string id, ErrorCategory category, object? target)
+    {
+        var record = new ErrorRecord(e, id, category, SecretScrubber.ScrubTarget(target));
+        record.ErrorDetails = new ErrorDetails(SecretScrubber.Scrub(e.Message));
+        return record;
+    }
+
     /// <summary>What to do next, in PowerShell terms; null when the core's message says it all.</summary>
     internal static string? AdviceFor(SiperbRemedy remedy) => remedy switch
     {

@@ -1,11 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
-using System.Threading;
-using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
 using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
@@ -25,11 +21,10 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <summary>The Write-Progress activity id of provisioning fetches.</summary>
     internal const int ProgressActivityId = 0x5171;
 
-    private readonly Queue<Task<ProvisioningOutcome>> _window = new();
+    private OrderedWindow<DeviceRequest, SiperbProvisioning>? _window;
     private ProgressReporter? _progress;
     private long? _total;
     private long _done;
-    private bool _progressStarted;
 
     /// <summary>The device tokens (from the pipeline by value, or by property name from Get-SiperbDevice).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -86,12 +81,14 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     protected override void ProcessRecord()
     {
         SiperbSession session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
-        if (!_progressStarted)
+        if (_window is null)
         {
-            _progressStarted = true;
             // The total is known when the tokens came as a parameter, not down the pipeline.
             _total = MyInvocation.ExpectingInput ? null : DeviceToken!.Length;
             _progress = ProgressReporter.Start(this, ProgressActivityId, "Fetching SIP provisioning", "devices");
+            var fetch = new ProvisioningOutcome(ReadThrough, CacheKey, AsPlainText.IsPresent, Log);
+            _window = new OrderedWindow<DeviceRequest, SiperbProvisioning>(ThrottleLimit,
+                (request, ct) => fetch.FetchAsync(request.Session, request.Token, ct), Cancellation);
         }
         foreach (string token in DeviceToken!)
         {
@@ -101,16 +98,18 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             }
             catch (SiperbApiException e)
             {
-                Drain();
+                _window.Drain(Await, Emit);
                 ThrowTerminatingError(ToErrorRecord(e, token));
             }
-            while (_window.Count >= ThrottleLimit) EmitHead();
-            ReadThroughCache readThrough = ReadThrough;
-            IClientLog log = Log;
-            _window.Enqueue(ProvisioningOutcome.IsKnownNotScript(Platform)
-                ? Task.FromResult(ProvisioningOutcome.NotScript(token, Platform))
-                : Task.Run(() => FetchAsync(session, readThrough, token, log, Cancellation)));
-            while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
+            var request = new DeviceRequest(session, token);
+            if (ProvisioningOutcome.IsKnownNotScript(Platform))
+            {
+                _window.AddKnown(WindowOutcome<DeviceRequest, SiperbProvisioning>.Failed(request, ProvisioningOutcome.NotScript(token, Platform)), Await, Emit);
+            }
+            else
+            {
+                _window.Add(request, Await, Emit);
+            }
             Flush();
         }
     }
@@ -118,74 +117,33 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
-        Drain();
+        _window?.Drain(Await, Emit);
         _progress?.Complete();
     }
 
-    private void Drain()
+    private void Emit(WindowOutcome<DeviceRequest, SiperbProvisioning> outcome)
     {
-        while (_window.Count > 0) EmitHead();
-    }
-
-    private void EmitHead()
-    {
-        ProvisioningOutcome outcome = Await(_window.Peek());
-        _window.Dequeue();
         _progress?.Report(++_done, _total);
         if (outcome.Error is not null)
         {
-            WriteError(outcome.Error);
+            WriteError(ProvisioningOutcome.ToErrorRecord(outcome.Error, outcome.Item.Token));
             return;
         }
-        SiperbProvisioning provisioning = outcome.Provisioning!;
+        SiperbProvisioning provisioning = outcome.Result!;
         WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings, SiperbProvisioning.KnownSettings, knownFirst: true));
     }
 
-    private async Task<ProvisioningOutcome> FetchAsync(SiperbSession session, ReadThroughCache readThrough, string token, IClientLog log,
-        CancellationToken cancellationToken)
+    /// <summary>One device to fetch, with the session it belongs to.</summary>
+    private sealed class DeviceRequest
     {
-        ApiSession api = session.Api;
-        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
-        try
+        public DeviceRequest(SiperbSession session, string token)
         {
-            ReadThroughResult<DeviceData> result = await readThrough.GetAsync(cacheKey, SiperbCache.ProvisioningKind, api.UserId,
-                $"the provisioning of '{token}'", payload => UsableCachedDevice(payload, token, log),
-                async ct =>
-                {
-                    DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: readThrough.IsEnabled)
-                        .ConfigureAwait(false);
-                    // Only provisioning that is served is stored.
-                    return new Fetched<DeviceData>(device, ProvisioningOutcome.IsProvisioned(device) ? device.RawJson : null);
-                },
-                staleAllowed: null, log, cancellationToken, CacheCredential.Of(api)).ConfigureAwait(false);
-            ProvisioningOutcome outcome = ProvisioningOutcome.Build(api, token, result.Value, AsPlainText.IsPresent);
-            if (result.FromCache) outcome.Provisioning?.MarkFromCache(result.CachedAt, result.IsStale);
-            return outcome;
+            Session = session;
+            Token = token;
         }
-        catch (SiperbApiException e)
-        {
-            return ProvisioningOutcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
-        }
-    }
 
-    /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>
-    private static DeviceData? UsableCachedDevice(string payload, string token, IClientLog log)
-    {
-        DeviceData device;
-        try
-        {
-            device = DeviceData.Parse(payload);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            log.Warning($"The cached provisioning of '{token}' is damaged; it will be replaced.");
-            return null;
-        }
-        if (JwtInspector.IsExpired(device.Settings?.GetString("SipJwt"), DateTimeOffset.UtcNow))
-        {
-            log.Verbose($"The cached provisioning of '{token}' holds an expired JWT; it is not used.");
-            return null;
-        }
-        return device;
+        public SiperbSession Session { get; }
+
+        public string Token { get; }
     }
 }

@@ -1,52 +1,117 @@
 using System;
 using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
+using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
 
+/// <summary>A device the service answered for, but without provisioning to use: not a script device, or no Settings_json.</summary>
+internal sealed class DeviceNotProvisionedException : Exception
+{
+    public DeviceNotProvisionedException(string message, bool notScript) : base(message) => NotScript = notScript;
+
+    /// <summary>True when the device is not of platform script; false when its Settings_json is missing.</summary>
+    public bool NotScript { get; }
+}
+
 /// <summary>
-/// What Get-SiperbProvisioning writes for one device: its provisioning, or the error that says why
-/// there is none (not a script device, no Settings_json, or a failed call).
+/// The provisioning of one device, as Get-SiperbProvisioning writes it and Test-SiperbRegistration
+/// probes it: read through the cache (-EnableCache/-MaxAge/-Refresh), served only for script devices
+/// that came with their Settings_json. Failures throw (<see cref="SiperbApiException"/>,
+/// <see cref="DeviceNotProvisionedException"/>); <see cref="ToErrorRecord"/> makes them records.
+/// Safe to call from worker threads.
 /// </summary>
 internal sealed class ProvisioningOutcome
 {
-    private ProvisioningOutcome(SiperbProvisioning? provisioning, ErrorRecord? error)
+    private readonly ReadThroughCache _readThrough;
+    private readonly string? _cacheKey;
+    private readonly bool _asPlainText;
+    private readonly IClientLog _log;
+
+    public ProvisioningOutcome(ReadThroughCache readThrough, string? cacheKey, bool asPlainText, IClientLog log)
     {
-        Provisioning = provisioning;
-        Error = error;
+        _readThrough = readThrough;
+        _cacheKey = cacheKey;
+        _asPlainText = asPlainText;
+        _log = log;
     }
 
-    public SiperbProvisioning? Provisioning { get; }
-
-    public ErrorRecord? Error { get; }
-
-    public static ProvisioningOutcome Fail(ErrorRecord error) => new(null, error);
-
-    /// <summary>True when the device is a script device that came with its provisioning: only such answers are served (and cached).</summary>
-    public static bool IsProvisioned(DeviceData device) =>
-        string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase) && device.Settings is not null;
-
-    /// <summary>True when a platform is known and is not script (Get-SiperbProvisioning -Platform, bound from Get-SiperbDevice).</summary>
+    /// <summary>True when a platform is known and is not script (bound from Get-SiperbDevice): refused before the password is asked for.</summary>
     public static bool IsKnownNotScript(string? platform) =>
         !string.IsNullOrWhiteSpace(platform) && !string.Equals(platform!.Trim(), "script", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The error of a device that is not a script device.</summary>
-    public static ProvisioningOutcome NotScript(string token, string? platform) => Fail(new ErrorRecord(
-        new InvalidOperationException($"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
-        ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+    /// <summary>The refusal of a device that is not a script device.</summary>
+    public static DeviceNotProvisionedException NotScript(string token, string? platform) => new(
+        $"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script.",
+        notScript: true);
 
-    public static ProvisioningOutcome Build(ApiSession api, string token, DeviceData device, bool asPlainText)
+    /// <summary>Fetches (or reads from the cache) the provisioning of <paramref name="token"/>.</summary>
+    public async Task<SiperbProvisioning> FetchAsync(SiperbSession session, string token, CancellationToken cancellationToken)
     {
-        if (!string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase))
+        ApiSession api = session.Api;
+        IClientLog log = _log;
+        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, _cacheKey, token);
+        ReadThroughResult<DeviceData> result = await _readThrough.GetAsync(cacheKey, SiperbCache.ProvisioningKind, api.UserId,
+            $"the provisioning of '{token}'", payload => UsableCachedDevice(payload, token, log),
+            async ct =>
+            {
+                DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: _readThrough.IsEnabled)
+                    .ConfigureAwait(false);
+                // Only provisioning that is served is stored.
+                return new Fetched<DeviceData>(device, IsProvisioned(device) ? device.RawJson : null);
+            },
+            staleAllowed: null, log, cancellationToken, CacheCredential.Of(api)).ConfigureAwait(false);
+        DeviceData data = result.Value;
+        if (!string.Equals(data.Platform, "script", StringComparison.OrdinalIgnoreCase)) throw NotScript(token, data.Platform);
+        if (data.Settings is null)
         {
-            return NotScript(token, device.Platform);
+            throw new DeviceNotProvisionedException(
+                $"The service sent the device '{token}' without its provisioning (Settings_json). Check that -ApiBaseUri points at the Siperb API.",
+                notScript: false);
         }
-        if (device.Settings is null)
+        var provisioning = new SiperbProvisioning(api.UserId, api.SessionToken, data, data.Settings, _asPlainText);
+        if (result.FromCache) provisioning.MarkFromCache(result.CachedAt, result.IsStale);
+        return provisioning;
+    }
+
+    /// <summary>The error record of a failed fetch: the stable id, a real category, the token as target.</summary>
+    public static ErrorRecord ToErrorRecord(Exception e, string token) => e switch
+    {
+        SiperbApiException api => ErrorMapping.ToErrorRecord(api, token, ErrorIds.DeviceNotFound),
+        DeviceNotProvisionedException { NotScript: true } refused => ErrorMapping.ForItem(refused, ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token),
+        DeviceNotProvisionedException missing => ErrorMapping.ForItem(missing, ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token),
+        _ => ErrorMapping.ForItem(e, ErrorIds.RequestRejected, ErrorCategory.NotSpecified, token),
+    };
+
+    /// <summary>True when the API, not the device, failed (unreachable, 5xx, 429, out of time, session refused): nobody knows how the device is.</summary>
+    public static bool IsApiUnavailable(Exception e) =>
+        e is SiperbApiException api && (api.IsTransient || api.Kind == SiperbErrorKind.SessionRejected);
+
+    /// <summary>True when the device is a script device that came with its provisioning: only such answers are served (and cached).</summary>
+    private static bool IsProvisioned(DeviceData device) =>
+        string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase) && device.Settings is not null;
+
+    /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>
+    private static DeviceData? UsableCachedDevice(string payload, string token, IClientLog log)
+    {
+        DeviceData device;
+        try
         {
-            return Fail(new ErrorRecord(
-                new InvalidOperationException($"The service sent the device '{token}' without its provisioning (Settings_json). Check that -ApiBaseUri points at the Siperb API."),
-                ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token));
+            device = DeviceData.Parse(payload);
         }
-        return new ProvisioningOutcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, asPlainText), null);
+        catch (System.Text.Json.JsonException)
+        {
+            log.Warning($"The cached provisioning of '{token}' is damaged; it will be replaced.");
+            return null;
+        }
+        if (JwtInspector.IsExpired(device.Settings?.GetString("SipJwt"), DateTimeOffset.UtcNow))
+        {
+            log.Verbose($"The cached provisioning of '{token}' holds an expired JWT; it is not used.");
+            return null;
+        }
+        return device;
     }
 }
