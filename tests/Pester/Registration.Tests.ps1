@@ -1,7 +1,7 @@
 # Test-SiperbRegistration as a cmdlet, without a SIP server: provisioning from the emulator (a fault
 # body points its WebSocket server at 127.0.0.1) against a closed port and a listener that accepts
 # and never answers. What it checks: results in input order with -ThrottleLimit, -Quiet, the stage
-# and time bound, ProvisioningNotTestable, Ctrl+C (PowerShell.Stop) within a second with every socket
+# and time bound, ProvisioningNotTestable as a result, Ctrl+C (PowerShell.Stop) within a second with every socket
 # closed, and no secret in any stream. The SIP stages run in tests/Pester/Sip.Tests.ps1 (Kamailio)
 # and in the xunit probe tests (an in-process fake registrar).
 
@@ -132,15 +132,18 @@ Describe 'Test-SiperbRegistration without a SIP server' {
         }
     }
 
-    It 'input without a WebSocket server is a ProvisioningNotTestable error, and the others are still tested' {
+    It 'input without a WebSocket server is a Critical result at stage Provisioning (ProvisioningNotTestable), and the others are still tested' {
         $broken = Get-LocalProvisioning -Port 443 -Token 'no-server' -Server ''
         $broken.WebSocketUri | Should -BeNullOrEmpty
         $fine = Get-LocalProvisioning -Port (Get-ClosedPort) -Token 'after'
         $results = @($broken, $fine | Test-SiperbRegistration -TimeoutSec 5 -ErrorAction SilentlyContinue -ErrorVariable problems)
-        $results.DeviceToken | Should -Be @('after')
-        Get-FirstErrorId $problems | Should -BeLike 'ProvisioningNotTestable,*'
-        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
-        $problems[0].TargetObject | Should -Be 'no-server'
+        $problems | Should -BeNullOrEmpty
+        $results.DeviceToken | Should -Be @('no-server', 'after')
+        $results[0].Stage | Should -Be 'Provisioning'
+        $results[0].Status | Should -Be 'Critical'
+        $results[0].ErrorId | Should -Be 'ProvisioningNotTestable'
+        $results[0].Reason | Should -BeLike 'ProvisioningNotTestable: *'
+        $results[1].Stage | Should -Be 'Connect'
     }
 
     It 'Ctrl+C stops every probe within a second and closes every socket' {
