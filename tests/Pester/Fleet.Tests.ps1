@@ -91,6 +91,52 @@ Describe 'Test-SiperbRegistration as a fleet check, without a SIP server' {
         Assert-TableFits ($check | Out-String -Width 80) 80 @('ExitCode', 'Status', 'Total', 'Critical')
     }
 
+    It 'writes throttled progress with a percentage to a host that shows it, and none to the PowerShell API''s host (<Case>)' -TestCases @(
+        @{ Case = 'interactive host'; Interactive = $true }
+        @{ Case = 'Default Host'; Interactive = $false }
+    ) {
+        if (-not ('ErgonomicsTestHost' -as [type])) {
+            Add-Type -TypeDefinition (Get-Content -LiteralPath (Join-Path $PSScriptRoot 'TestHost/ErgonomicsTestHost.cs') -Raw)
+        }
+        Set-SiperbEmulatorLatency -Emulator $Emulator -Milliseconds 120 | Out-Null
+        $runspace = if ($Interactive) { [runspacefactory]::CreateRunspace([ErgonomicsTestHost]::new()) } else { [runspacefactory]::CreateRunspace() }
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        try {
+            $null = $ps.AddScript("Import-Module '$($env:SIPERB_TEST_MODULE_PATH)'").AddStatement()
+            $null = $ps.AddScript({
+                    param($pat, $uri)
+                    $ProgressPreference = 'Continue'
+                    $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $pat -AsPlainText -Force) -ApiBaseUri $uri -Scope Process -MaximumRetryCount 0
+                    $watch = [Diagnostics.Stopwatch]::StartNew()
+                    $results = @(Test-SiperbRegistration -DeviceToken (1..12 | ForEach-Object { "no-such-device-$_" }) -ThrottleLimit 1)
+                    "results=$($results.Count);ms=$([int]$watch.Elapsed.TotalMilliseconds)"
+                }).AddArgument($Anna.Pat).AddArgument($BaseUri)
+            $output = @($ps.Invoke())
+            $progress = @($ps.Streams.Progress | Where-Object ActivityId -EQ 0x5172)
+        } finally {
+            $ps.Dispose()
+            $runspace.Dispose()
+            Set-SiperbEmulatorLatency -Emulator $Emulator -Milliseconds 0 | Out-Null
+        }
+        $output[-1] | Should -BeLike 'results=12;*'
+        if (-not $Interactive) {
+            $progress | Should -BeNullOrEmpty
+            return
+        }
+        $ms = [int]($output[-1] -replace '^.*ms=', '')
+        $processing = @($progress | Where-Object RecordType -EQ 'Processing')
+        $processing.Count | Should -BeGreaterThan 0
+        $processing.Count | Should -BeLessOrEqual ([math]::Ceiling($ms / 250) + 1)
+        foreach ($record in $processing) {
+            $record.Activity | Should -Be 'Checking SIP registration'
+            $record.StatusDescription | Should -Match '^\d+ of 12 devices, [\d,.\s]+ per second$'
+            $record.PercentComplete | Should -BeIn (0..100)
+        }
+        $progress[-1].RecordType | Should -Be 'Completed'
+    }
+
     It 'times are DateTimeOffset in UTC, and JSON carries them as ISO 8601' {
         $r = 'some-unknown-token' | Test-SiperbRegistration
         $r.CheckedAt | Should -BeOfType ([datetimeoffset])
