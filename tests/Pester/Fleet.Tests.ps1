@@ -187,17 +187,21 @@ Describe 'A 55-device fleet against Kamailio: Prometheus, node_exporter, the che
         @{ PromPath = $PromPath; ProxyUri = $Proxy.Uri; ProxyUser = $ProxyUser; ProxyPassword = $ProxyPassword; Out = $ChildOut } |
             ConvertTo-Json | Set-Content -LiteralPath $paramsPath
 
+        # -ThrottleLimit 4: Kamailio 5.6.3 with OpenSSL 3 can crash its TLS layer under many parallel
+        # handshakes (a fault of the test world, not of the module).
         # The TLS probes run in a child pwsh that trusts the test CA (SSL_CERT_FILE is read at start).
         # The fleet check is ONE pipeline; the child's exit code is the check's.
+        Clear-SiperbEmulatorRequest -Emulator $Emulator
         $script:Child = Invoke-TestChildPwsh -Environment @{
             SSL_CERT_FILE = $Ca.TrustBundlePath; SIPERB_ACCESS_TOKEN = $FleetUser.Pat; SIPERB_API_BASE_URI = $BaseUri; FLEET_PARAMS = $paramsPath
+            SIPERB_CACHE_DIR = (Join-Path $TestDrive 'cache')
         } -Remove @('HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy') -Script @'
 $P = Get-Content -LiteralPath $env:FLEET_PARAMS -Raw | ConvertFrom-Json
 function Save-Json($Name, $Value) { ConvertTo-Json -InputObject $Value -Depth 6 -EnumsAsStrings | Set-Content -LiteralPath (Join-Path $P.Out "$Name.json") }
 $null = Get-SiperbSession -Scope Process
 
 $watch = [System.Diagnostics.Stopwatch]::StartNew()
-$check = Get-SiperbDevice | Test-SiperbRegistration -ThrottleLimit 8 -CertificateWarningDays 1 | Export-SiperbMetric -Path $P.PromPath -PassThru -OutVariable results | ConvertTo-SiperbCheckResult
+$check = Get-SiperbDevice | Test-SiperbRegistration -ThrottleLimit 4 -CertificateWarningDays 1 | Export-SiperbMetric -Path $P.PromPath -PassThru -OutVariable results | ConvertTo-SiperbCheckResult
 $fleetMs = $watch.Elapsed.TotalMilliseconds
 Save-Json 'fleet' @{ Results = @($results); Check = $check; Ms = $fleetMs; Table80 = ($results | Out-String -Width 80); Table120 = ($results | Out-String -Width 120) }
 
@@ -211,6 +215,8 @@ Save-Json 'proxied' @(Get-SiperbDevice -DeviceToken 'fleet-02', 'fleet-03' | Tes
 Write-Host "TIMING warning+proxied $([int]$watch.Elapsed.TotalMilliseconds) ms"; $watch.Restart()
 Save-Json 'nocredential' @(Get-SiperbDevice -DeviceToken 'fleet-04' | Test-SiperbRegistration -Proxy $P.ProxyUri)
 Save-Json 'refused' @(Get-SiperbDevice -DeviceToken 'broken-port' | Test-SiperbRegistration -Proxy $P.ProxyUri -ProxyCredential $credential)
+# -EnableCache is passed on to the provisioning fetch: the second run answers from the cache.
+Save-Json 'cached' @(1..2 | ForEach-Object { Get-SiperbDevice -DeviceToken 'fleet-06' | Test-SiperbRegistration -EnableCache -MaxAge 600 -CertificateWarningDays 1 })
 # The environment's proxy never applies to a loopback host.
 $env:HTTPS_PROXY = $P.ProxyUri
 Save-Json 'environment' @(Get-SiperbDevice -DeviceToken 'fleet-05' | Test-SiperbRegistration -CertificateWarningDays 1)
@@ -220,6 +226,7 @@ exit $check.ExitCode
 '@
         function Read-ChildJson([string] $Name) { Get-Content -LiteralPath (Join-Path $ChildOut "$Name.json") -Raw | ConvertFrom-Json }
         $script:Fleet = Read-ChildJson 'fleet'
+        $script:Requests = @(Get-SiperbEmulatorRequest -Emulator $Emulator)
         Write-Host (($Child.Output -split "`n") -match 'TIMING' -join "`n")
         Write-Host "   fleet world and checks: $([int]$Watch.Elapsed.TotalSeconds) s (55 devices in one pipeline: $([int]$Fleet.Ms) ms)"
     }
@@ -230,6 +237,8 @@ exit $check.ExitCode
     }
 
     It 'one pipeline gives one result per device, in list order, and exits 2 with the three broken devices named' {
+        $crash = @($Registrar.LogPath | ForEach-Object { Get-Content -LiteralPath $_ } | Where-Object { $_ -match 'freeing already freed pointer|exited by a signal' })
+        $crash | Should -BeNullOrEmpty -Because 'Kamailio''s TLS layer crashed: a fault of the test world, not of the module'
         $Child.ExitCode | Should -Be 2 -Because "$($Child.Errors)"
         @($Fleet.Results).DeviceToken | Should -Be @($Specs.Token)
         $Fleet.Check.ExitCode | Should -Be 2
@@ -339,6 +348,13 @@ exit $check.ExitCode
         $r.Stage | Should -Be 'Connect'
         $r.StatusCode | Should -Be 403
         $r.Reason | Should -BeLike "the proxy 127.0.0.1:$($Proxy.Port) refused the tunnel to 127.0.0.1:$ClosedPort with HTTP 403*"
+    }
+
+    It '-EnableCache is passed on to the provisioning fetch: the second check of a device asks the API for its list only' {
+        $runs = @(Read-ChildJson 'cached')
+        $runs.Count | Should -Be 2
+        $runs.Status | Should -Be @('Ok', 'Ok')
+        @($Requests | Where-Object { $_.Segments.Count -eq 4 -and $_.Path -like '*/fleet-06' }).Count | Should -Be 1
     }
 
     It 'HTTPS_PROXY does not apply to a loopback WebSocket host' {
