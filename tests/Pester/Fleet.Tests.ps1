@@ -354,7 +354,9 @@ exit $check.ExitCode
         $runs = @(Read-ChildJson 'cached')
         $runs.Count | Should -Be 2
         $runs.Status | Should -Be @('Ok', 'Ok')
-        @($Requests | Where-Object { $_.Segments.Count -eq 4 -and $_.Path -like '*/fleet-06' }).Count | Should -Be 1
+        # fleet-07 was fetched once, by the fleet check; fleet-06 by the fleet check and the first cached run only
+        @($Requests | Where-Object { $_.Segments.Count -eq 4 -and $_.Path -like '*/fleet-07' }).Count | Should -Be 1
+        @($Requests | Where-Object { $_.Segments.Count -eq 4 -and $_.Path -like '*/fleet-06' }).Count | Should -Be 2
     }
 
     It 'HTTPS_PROXY does not apply to a loopback WebSocket host' {
