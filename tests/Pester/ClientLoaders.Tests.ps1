@@ -82,14 +82,18 @@ Describe 'The documented client loaders' -Skip:([bool]$SipSkipReason) {
         function Invoke-LoaderCase([string] $Library, [string] $Mode, [scriptblock] $Start, [scriptblock] $PageHide, [scriptblock] $Diagnose) {
             $position = Get-SipRegistrarLogPosition -Registrar $Registrar
             (Get-Binding $Mode).Count | Should -Be 0 -Because 'each case starts with no binding'
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
             $first = & $Start $Library $Mode
             $one = Wait-Binding $Mode { param($b) $b.Count -ge 1 } "the first start registers: $(& $Diagnose)"
             $firstCallId = $one[0].CallId
+            $t1 = $watch.ElapsedMilliseconds
             $second = & $Start $Library $Mode
             $after = Wait-Binding $Mode { param($b) @($b | Where-Object CallId -NE $firstCallId).Count -ge 1 } "the second start registers: $(& $Diagnose)"
             $after.Count | Should -Be 1 -Because 'two starts of one file are one device: one binding'
+            $t2 = $watch.ElapsedMilliseconds
             & $PageHide $second
             $null = Wait-Binding $Mode { param($b) $b.Count -eq 0 } "pagehide takes the binding away: $(& $Diagnose)"
+            Write-Host "   $Library/${Mode}: first binding $t1 ms, second $t2 ms, none after pagehide $($watch.ElapsedMilliseconds) ms"
             $log = @(Get-SipRegistrarLog -Registrar $Registrar -Since $position -Kind REQ | Where-Object { $_.Method -eq 'REGISTER' -and $_.ToUser -eq $Modes[$Mode].User })
             $log.Count | Should -BeGreaterOrEqual 4 -Because 'two REGISTERs and one un-REGISTER, the first at least challenged'
             $log | ForEach-Object { $_.Contact | Should -Match ([regex]::Escape('+sip.instance="<urn:uuid:')) }
@@ -136,6 +140,80 @@ Describe 'The documented client loaders' -Skip:([bool]$SipSkipReason) {
                 $run.Process.WaitForExit(10000) | Should -BeTrue
                 $run.Out.GetAwaiter().GetResult() | Should -Match '"event":"ready"'
             }
+        }
+    }
+
+    Context 'in headless Chromium' -Skip:([bool]$BrowserSkipReason) {
+        BeforeAll {
+            # A HOME of the test's own whose NSS database trusts the test CA: how Chromium on Linux
+            # takes a CA, nothing installed system-wide.
+            $script:BrowserHome = Join-Path $TestDrive 'browser-home'
+            $nssDb = Join-Path $BrowserHome '.pki/nssdb'
+            New-Item -ItemType Directory -Path $nssDb -Force | Out-Null
+            $certutil = (Get-Command certutil -CommandType Application | Select-Object -First 1).Source
+            & $certutil -d "sql:$nssDb" -N --empty-password 2>&1 | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            & $certutil -d "sql:$nssDb" -A -t 'C,,' -n 'siperb-test-ca' -i $Ca.CaPath 2>&1 | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            $chromium = if ($env:SIPERB_TEST_CHROMIUM) { $env:SIPERB_TEST_CHROMIUM } else { (Get-Command chromium -CommandType Application | Select-Object -First 1).Source }
+
+            $script:BrowserEvents = Join-Path $TestDrive 'browser-events.jsonl'
+            $startInfo = [System.Diagnostics.ProcessStartInfo]::new((Get-SipTestTool).Node)
+            foreach ($argument in (Join-Path $PSScriptRoot '../Sip/clients/browser-run.js'), '--chromium', $chromium, '--profile', $BrowserHome, '--events', $BrowserEvents) {
+                $startInfo.ArgumentList.Add($argument)
+            }
+            $startInfo.WorkingDirectory = Join-Path $PSScriptRoot '../Sip/clients'
+            $startInfo.UseShellExecute = $false
+            $startInfo.RedirectStandardInput = $true
+            $startInfo.RedirectStandardError = $true
+            $script:Browser = [System.Diagnostics.Process]::Start($startInfo)
+            $script:BrowserErr = $Browser.StandardError.ReadToEndAsync()
+            $script:PageCount = 0
+
+            function Get-BrowserEvent {
+                if (-not (Test-Path -LiteralPath $BrowserEvents)) { return @() }
+                @(Get-Content -LiteralPath $BrowserEvents | ForEach-Object { $_ | ConvertFrom-Json })
+            }
+            function Wait-BrowserEvent([string] $Event, [string] $Id) {
+                $found = Wait-Condition -TimeoutSeconds 40 -Condition {
+                    @(Get-BrowserEvent | Where-Object { $_.event -eq $Event -and (-not $Id -or $_.id -eq $Id) }).Count -gt 0 -or $Browser.HasExited
+                }
+                $seen = Get-BrowserEvent
+                ($found -and @($seen | Where-Object { $_.event -eq $Event -and (-not $Id -or $_.id -eq $Id) }).Count -gt 0) |
+                    Should -BeTrue -Because "the browser driver says $Event ($($seen | ConvertTo-Json -Compress))"
+            }
+            function Send-BrowserCommand([hashtable] $Command) {
+                $Browser.StandardInput.WriteLine(($Command | ConvertTo-Json -Compress))
+                $Browser.StandardInput.Flush()
+            }
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            Wait-BrowserEvent 'ready'
+            Write-Host "   Chromium and the bundles ready in $($watch.ElapsedMilliseconds) ms"
+        }
+        AfterAll {
+            if ($script:Browser) {
+                if (-not $Browser.HasExited) {
+                    Send-BrowserCommand @{ cmd = 'exit' }
+                    if (-not $Browser.WaitForExit(10000)) { $Browser.Kill($true) }
+                }
+                $Browser.Dispose()
+            }
+        }
+
+        It '<Library> in <Mode> mode: two starts leave one binding, pagehide leaves none' -TestCases $LoaderCases {
+            $null = Invoke-LoaderCase $Library $Mode -Start {
+                param($l, $m)
+                $script:PageCount++
+                $id = "page$PageCount"
+                Send-BrowserCommand @{ cmd = 'open'; id = $id; library = $l.ToLowerInvariant(); code = $LoaderCode[$l]; root = $Modes[$m].Root }
+                Wait-BrowserEvent 'opened' $id
+                $id
+            } -PageHide {
+                param($id)
+                Send-BrowserCommand @{ cmd = 'pagehide'; id = $id }
+                Wait-BrowserEvent 'pagehide' $id
+            } -Diagnose { (@(Get-BrowserEvent | Where-Object event -EQ 'exception') | ConvertTo-Json -Compress) }
+            @(Get-BrowserEvent | Where-Object event -EQ 'exception') | Should -BeNullOrEmpty
         }
     }
 }
