@@ -313,6 +313,29 @@ Describe 'Export-SiperbClientConfig' {
     }
 }
 
+Describe 'Names on case-insensitive disks' {
+    It 'gives the tokens dev and Dev two files whose names differ also ignoring case, the same on every run' {
+        $user = New-SiperbEmulatorSipUser -Emulator $Emulator -Device @(foreach ($token in 'dev', 'Dev', 'DEV') {
+                @{ DeviceToken = $token; Settings_json = @{ SipUsername = '2001'; SipPassword = "SIPPW-SENTINEL-CASE-$([guid]::NewGuid().ToString('N'))"; SipDomain = 'example.org'
+                        SipWssServer = 'edge.example.org'; SipWebsocketPort = 8089; SipServerPath = 'ws'; RegistrationMode = 'WebSocket' } }
+            })
+        $session = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $user.Pat) -ApiBaseUri $BaseUri -Scope Process -Force
+        try {
+            $folder = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+            $runs = foreach ($run in 1..2) {
+                , @(Get-SiperbProvisioning -Session $session -DeviceToken 'dev', 'Dev', 'DEV' | Export-SiperbClientConfig -Path $folder -Format JsSIP -PassThru)
+            }
+            $runs[0].Action | Should -Be 'Created', 'Created', 'Created'
+            $runs[1].Action | Should -Be 'Unchanged', 'Unchanged', 'Unchanged'
+            $runs[1].Name | Should -Be $runs[0].Name
+            @($runs[0].Name | ForEach-Object { $_.ToLowerInvariant() } | Sort-Object -Unique).Count | Should -Be 3
+            @(Get-ChildItem -LiteralPath $folder).Count | Should -Be 3
+        } finally {
+            $null = Connect-TestUser $Anna -Force
+        }
+    }
+}
+
 Describe 'No secret in any stream' {
     It 'Export-SiperbClientConfig at -Verbose -Debug, with errors, shows no secret' {
         $folder = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
