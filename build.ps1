@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     Builds, tests, documents, packages, demonstrates and benchmarks Siperb.Provisioning.
@@ -106,7 +106,9 @@ function Invoke-Build {
     $formats = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.format.ps1xml' | Sort-Object Name)
     $types = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.types.ps1xml' | Sort-Object Name)
     foreach ($file in $formats + $types) { Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut }
-    Write-BuiltManifest -FormatFiles $formats.Name -TypeFiles $types.Name
+    $runtimeCheck = Get-Item (Join-Path $Root "src/$ModuleName/$ModuleName.RuntimeCheck.psm1")
+    Copy-Item -LiteralPath $runtimeCheck.FullName -Destination $ModuleOut
+    Write-BuiltManifest -FormatFiles $formats.Name -TypeFiles $types.Name -NestedModules $runtimeCheck.Name
     Copy-WindowsPowerShellDependency
     Invoke-Docs
     $script:ModuleBuilt = $true
@@ -117,13 +119,14 @@ function Write-BuiltManifest {
     # The root manifest is the one version source, but in a clone its RootModule only says to build
     # first (.config/build/NotBuilt.psm1) and it lists no format or type file (they are not at the root).
     # The built module's copy gets the assembly and the files laid out beside it.
-    param([string[]] $FormatFiles = @(), [string[]] $TypeFiles = @())
+    param([string[]] $FormatFiles = @(), [string[]] $TypeFiles = @(), [string[]] $NestedModules = @())
     $text = Get-Content (Join-Path $Root "$ModuleName.psd1") -Raw
     $list = { param($names) if ($names) { "@($(($names | ForEach-Object { "'$_'" }) -join ', '))" } else { '@()' } }
     $replacements = [ordered]@{
         '(?m)^(\s*RootModule\s*=\s*).*$'       = "`${1}'$ModuleName.dll'"
         '(?m)^(\s*FormatsToProcess\s*=\s*).*$' = "`${1}$(& $list $FormatFiles)"
         '(?m)^(\s*TypesToProcess\s*=\s*).*$'   = "`${1}$(& $list $TypeFiles)"
+        '(?m)^(\s*NestedModules\s*=\s*).*$'    = "`${1}$(& $list $NestedModules)"
     }
     foreach ($pattern in $replacements.Keys) {
         if (-not [regex]::IsMatch($text, $pattern)) { throw "The root manifest has no line matching $pattern." }
@@ -132,7 +135,7 @@ function Write-BuiltManifest {
     $manifest = Join-Path $ModuleOut "$ModuleName.psd1"
     [IO.File]::WriteAllText($manifest, $text, [Text.UTF8Encoding]::new($false))
     $data = Import-PowerShellDataFile $manifest
-    foreach ($file in @($data.RootModule) + @($data.FormatsToProcess) + @($data.TypesToProcess)) {
+    foreach ($file in @($data.RootModule) + @($data.FormatsToProcess) + @($data.TypesToProcess) + @($data.NestedModules)) {
         if (-not (Test-Path (Join-Path $ModuleOut $file))) { throw "The built manifest names $file, which is not in $ModuleOut." }
     }
 }
