@@ -148,7 +148,7 @@ internal sealed class ApiHandlers(EmulatorState state)
         target.Parameters.TryGetValue("as", out var shape);
         if (string.Equals(shape, "empty", StringComparison.OrdinalIgnoreCase))
         {
-            return ApiResponse.Bytes(StatusCodes.Status204NoContent, "", []);
+            return ApiResponse.Stream(StatusCodes.Status204NoContent, "", (_, _) => Task.CompletedTask); // Kestrel refuses a Content-Length on a 204
         }
         if (string.Equals(shape, "text", StringComparison.OrdinalIgnoreCase))
         {
