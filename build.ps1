@@ -11,7 +11,9 @@
       Docs     writes en-US/Siperb.Provisioning.dll-Help.xml (MAML) and
                en-US/about_Siperb.Provisioning.help.txt from docs/*.md into the module folder:
                PlatyPS's New-ExternalHelp when platyPS is installed, else .config/build/ConvertTo-MamlHelp.ps1.
-      Test     Build, then every Pester suite (in a child pwsh, against the emulator; the SIP suite
+      Test     Build, publish the compatibility hosts of tests/Compat once (reused while unchanged),
+               then every Pester suite (in a child pwsh, against the emulator; the Compat suite runs
+               the module on PowerShell 7.4 / .NET 8 and sees it refused on 7.2 / .NET 6; the SIP suite
                also against a local Kamailio and Node's JsSIP / SIP.js, skipped with one line saying
                what to install where they are missing), the xunit tests and the Package check;
                prints one line 'tests: N passed, N failed, N skipped' and fails on any failure.
@@ -228,6 +230,10 @@ function Get-PesterModulePath {
 function Invoke-Test {
     if (-not $script:ModuleBuilt) { Invoke-Build }
     Invoke-BuildEmulator
+    # Published once into out/compat and reused while their inputs are unchanged; the Compat suite runs them.
+    Write-Host '== Compatibility hosts (PowerShell 7.4 on .NET 8, PowerShell 7.2 on .NET 6)'
+    $compat = & (Join-Path $Root 'tests/Compat/Build-CompatHost.ps1') -OutPath (Join-Path $Out 'compat')
+    Write-Host "   $(if ($compat.Built) { 'published ' + ($compat.Built -join ', ') } else { 'inputs unchanged, reused' }) in $([int]$compat.Seconds) s"
     $pester = Get-PesterModulePath
     $resultsDir = Join-Path $Out 'test-results'
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }

@@ -24,7 +24,7 @@ internal static class RuntimeSupport
     public static string? Problem(bool isNetFramework, Version runtimeVersion, Version? powerShellVersion)
     {
         if (isNetFramework || runtimeVersion.Major >= MinimumNetMajorVersion) return null;
-        string engine = powerShellVersion is null ? "this PowerShell" : $"PowerShell {powerShellVersion}";
+        string engine = powerShellVersion is null ? "this PowerShell" : $"PowerShell {powerShellVersion.ToString(powerShellVersion.Build >= 0 ? 3 : 2)}";
         return $"Siperb.Provisioning runs on Windows PowerShell 5.1 and on PowerShell 7.4 or later (.NET {MinimumNetMajorVersion} or later); "
             + $"{engine} runs on .NET {runtimeVersion.Major}.{runtimeVersion.Minor}. Install PowerShell 7.4 or later "
             + "(https://aka.ms/powershell; in Azure Automation choose the PowerShell 7.4 runtime), or use Windows PowerShell 5.1.";
@@ -39,7 +39,7 @@ internal static class RuntimeSupport
 }
 
 /// <summary>The module was loaded by a PowerShell it does not support; its error record carries the stable id <c>UnsupportedRuntime</c>.</summary>
-public sealed class UnsupportedRuntimeException : PlatformNotSupportedException, IContainsErrorRecord
+internal sealed class UnsupportedRuntimeException : PlatformNotSupportedException, IContainsErrorRecord
 {
     internal UnsupportedRuntimeException(string message)
         : base(message)
