@@ -120,4 +120,19 @@ public class RequestPathTests
         Assert.Equal(SiperbErrorKind.InvalidArgument, Assert.Throws<SiperbApiException>(() => new ApiRequest("GET", "x", null, "{}")).Kind);
         Assert.Equal(SiperbErrorKind.InvalidArgument, Assert.Throws<SiperbApiException>(() => new ApiRequest("POST", "x", null, "not json")).Kind);
     }
+
+    [Fact]
+    public void Secrets_in_an_answer_are_known_to_the_scrubber_afterwards()
+    {
+        string password = TestApi.Secret("req-sip-password");
+        string session = TestApi.Secret("req-session");
+        var answer = new ApiAnswer(200, "application/json",
+            "[{\"Settings_json\":{\"SipPassword\":\"" + password + "\"}},{\"sessionToken\":\"" + session + "\"}]");
+        Assert.Contains(password, SecretScrubber.Scrub(password)); // not known before the answer
+
+        answer.ParseJson(new ApiRequest("GET", "x", null, null));
+
+        Assert.DoesNotContain(password, SecretScrubber.Scrub("said " + password));
+        Assert.DoesNotContain(session, SecretScrubber.Scrub("said " + session));
+    }
 }

@@ -123,7 +123,9 @@ internal sealed class ApiAnswer
         try
         {
             using JsonDocument document = JsonDocument.Parse(Text);
-            return JsonFields.ToValue(document.RootElement);
+            object? value = JsonFields.ToValue(document.RootElement);
+            RegisterSecrets(value);
+            return value;
         }
         catch (JsonException)
         {
@@ -132,6 +134,31 @@ internal sealed class ApiAnswer
                 StatusCode, remedy: SiperbRemedy.None);
         }
     }
+
+    /// <summary>
+    /// Makes the scrubber know the secrets an answer carries (session tokens, SIP passwords and JWTs,
+    /// at any depth), so that no later message shows them; the answer itself is the caller's data.
+    /// </summary>
+    private static void RegisterSecrets(object? value)
+    {
+        switch (value)
+        {
+            case JsonFields fields:
+                foreach (KeyValuePair<string, object?> field in fields)
+                {
+                    if (field.Value is string text && IsSecretKey(field.Key)) SecretScrubber.Register(text);
+                    else RegisterSecrets(field.Value);
+                }
+                break;
+            case object?[] items:
+                foreach (object? item in items) RegisterSecrets(item);
+                break;
+        }
+    }
+
+    private static bool IsSecretKey(string key) =>
+        string.Equals(key, "SessionToken", StringComparison.OrdinalIgnoreCase)
+        || Array.Exists(DeviceData.SecretSettingKeys, k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>Sends an <see cref="ApiRequest"/> through the client's own pipeline: the retries, time bounds, rate-limit pause, redirect rules and status mapping every cmdlet has.</summary>
