@@ -180,7 +180,9 @@ internal static class SecretScrubber
                     copied = stop + 1;
                 }
             }
-            at = text.IndexOf("://", Math.Min(text.Length, Math.Max(at + 3, scannedTo)), StringComparison.Ordinal);
+            // A later "://" whose user info would start inside the span just scanned ends at the same stop
+            // with the same verdict; one that starts at or after the stop (the stop may be its own '/') is new.
+            at = text.IndexOf("://", Math.Min(text.Length, Math.Max(at + 3, scannedTo - 2)), StringComparison.Ordinal);
         }
         if (output is null) return text;
         return output.Append(text, copied, text.Length - copied).ToString();

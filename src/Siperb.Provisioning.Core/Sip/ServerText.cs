@@ -68,7 +68,8 @@ internal static class ServerText
         return output?.ToString() ?? text;
     }
 
-    private static string MaskSecrets(string text, IEnumerable<string>? secrets)
+    /// <summary>Replaces each of <paramref name="secrets"/> (4 characters or more) with the mask.</summary>
+    public static string MaskSecrets(string text, IEnumerable<string>? secrets)
     {
         if (secrets is null) return text;
         foreach (string secret in secrets)

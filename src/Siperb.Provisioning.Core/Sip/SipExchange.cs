@@ -293,7 +293,7 @@ internal sealed class SipExchange
             text.Append(SipAccount.IsSecretHeader(header.Key) ? RedactedValue(header.Value) : ServerText.StripControls(Cut(header.Value)));
         }
         string line = text.Length > MaximumDebugLineLength ? text.ToString(0, MaximumDebugLineLength) + " … (cut)" : text.ToString();
-        _log.Debug(SecretScrubber.Scrub(line));
+        _log.Debug(ServerText.MaskSecrets(SecretScrubber.Scrub(line), _account.Secrets));
     }
 
     private static string Cut(string text) => text.Length > MaximumDebugLineLength ? text.Substring(0, MaximumDebugLineLength) : text;
