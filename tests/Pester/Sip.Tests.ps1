@@ -788,7 +788,7 @@ Describe 'The verdict of -Client JsSIP / SipJs is the real client''s' -Skip:([bo
         foreach ($format in 'JsSIP', 'SipJs') {
             $files = @($tokens | Get-SiperbProvisioning | Export-SiperbClientConfig -Format $format -Path $exportDir -PassThru)
             $paths = foreach ($token in $tokens) { ($files | Where-Object { $_.Name.StartsWith("$token.") } | Select-Object -First 1).FullName }
-            $runs = @(Invoke-SipClient -Client $format -ConfigPath @($paths) -CaPath $VerdictCa.CaPath -TimeoutSec 6)
+            $runs = @(Invoke-SipClient -Client $format -ConfigPath @($paths) -CaPath $VerdictCa.CaPath -TimeoutSec 8)
             for ($k = 0; $k -lt $tokens.Count; $k++) { $RealClient["$($tokens[$k])/$format"] = $runs[$k] }
         }
         $out = Join-Path $TestDrive 'verdict-probe.json'
@@ -796,7 +796,7 @@ Describe 'The verdict of -Client JsSIP / SipJs is the real client''s' -Skip:([bo
 `$ErrorActionPreference = 'Stop'
 `$null = Get-SiperbSession -Scope Process
 `$p = @('$($tokens -join "','")' | Get-SiperbProvisioning)
-`$r = foreach (`$client in 'Probe', 'JsSIP', 'SipJs') { `$p | Test-SiperbRegistration -Client `$client -TimeoutSec 6 -ThrottleLimit 10 }
+`$r = foreach (`$client in 'Probe', 'JsSIP', 'SipJs') { `$p | Test-SiperbRegistration -Client `$client -TimeoutSec 4 -ThrottleLimit 10 }
 ConvertTo-Json -InputObject @(`$r) -Depth 4 -EnumsAsStrings | Set-Content -LiteralPath '$out'
 "@ -Environment @{ SSL_CERT_FILE = $VerdictCa.TrustBundlePath; SIPERB_ACCESS_TOKEN = $VerdictUser.Pat; SIPERB_API_BASE_URI = $BaseUri }
         if ($child.ExitCode -ne 0) { throw "The verdict child failed: $($child.Errors) $($child.Output)" }
@@ -816,13 +816,13 @@ ConvertTo-Json -InputObject @(`$r) -Depth 4 -EnumsAsStrings | Set-Content -Liter
             foreach ($c in 'JsSIP', 'SipJs') { @{ Scenario = $s; Client = $c; Expected = '' } }
         }
     ) {
-        $scenario = ($Scenarios | Where-Object Name -EQ $Scenario)
+        $expect = ($Scenarios | Where-Object Name -EQ $Scenario)
         $real = $RealClient["v-$Scenario/$Client"]
         $probe = $ProbeVerdict["v-$Scenario/$Client"]
         $real | Should -Not -BeNullOrEmpty
         $probe | Should -Not -BeNullOrEmpty
         # The world is what was measured: a broken registrar that fails everyone would agree too.
-        $real.Registered | Should -Be $scenario.$Client -Because "$Client on '$Scenario' ($($real.Status) $($real.Reason))"
+        $real.Registered | Should -Be $expect.$Client -Because "$Client on '$Scenario' ($($real.Status) $($real.Reason))"
         $probe.Succeeded | Should -Be $real.Registered -Because "-Client $Client on '$Scenario': $($probe.Stage) $($probe.StatusCode) $($probe.Reason)"
         $probe.Client | Should -Be $Client
     }
