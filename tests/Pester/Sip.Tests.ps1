@@ -796,7 +796,7 @@ Describe 'The verdict of -Client JsSIP / SipJs is the real client''s' -Skip:([bo
 `$ErrorActionPreference = 'Stop'
 `$null = Get-SiperbSession -Scope Process
 `$p = @('$($tokens -join "','")' | Get-SiperbProvisioning)
-`$r = foreach (`$client in 'Probe', 'JsSIP', 'SipJs') { `$p | Test-SiperbRegistration -Client `$client -TimeoutSec 4 -ThrottleLimit 10 }
+`$r = foreach (`$client in 'Probe', 'JsSIP', 'SipJs') { `$p | Test-SiperbRegistration -Client `$client -TimeoutSec 20 -ThrottleLimit 10 }
 ConvertTo-Json -InputObject @(`$r) -Depth 4 -EnumsAsStrings | Set-Content -LiteralPath '$out'
 "@ -Environment @{ SSL_CERT_FILE = $VerdictCa.TrustBundlePath; SIPERB_ACCESS_TOKEN = $VerdictUser.Pat; SIPERB_API_BASE_URI = $BaseUri }
         if ($child.ExitCode -ne 0) { throw "The verdict child failed: $($child.Errors) $($child.Output)" }
@@ -823,6 +823,9 @@ ConvertTo-Json -InputObject @(`$r) -Depth 4 -EnumsAsStrings | Set-Content -Liter
         $probe | Should -Not -BeNullOrEmpty
         # The world is what was measured: a broken registrar that fails everyone would agree too.
         $real.Registered | Should -Be $expect.$Client -Because "$Client on '$Scenario' ($($real.Status) $($real.Reason))"
+        # A verdict, not a time-out: the probe got a final SIP answer.
+        $probe.Stage | Should -BeIn @('Sip', 'Done') -Because "-Client $Client on '$Scenario': $($probe.Stage) $($probe.Reason)"
+        $probe.StatusCode | Should -Not -BeNullOrEmpty
         $probe.Succeeded | Should -Be $real.Registered -Because "-Client $Client on '$Scenario': $($probe.Stage) $($probe.StatusCode) $($probe.Reason)"
         $probe.Client | Should -Be $Client
     }
