@@ -196,12 +196,24 @@ public class SipVerdictTests
     }
 
     [Fact]
-    public async Task SipJs_and_Probe_keep_their_Contact_plain()
+    public async Task SipJs_sends_the_exported_instance_id_and_Probe_a_plain_Contact()
     {
-        await using var server = new SipFakeServer { Script = Registrar(new[] { Md5 }, Accept) };
-        await Probe(server, SiperbRegistrationClient.SipJs);
-        string first = server.Requests.First(q => q.StartsWith("REGISTER ", StringComparison.Ordinal));
-        Assert.DoesNotContain("+sip.instance", first);
-        Assert.Equal("outbound, path, gruu", SipFakeServer.HeaderValues(first, "Supported").Single());
+        await using (var server = new SipFakeServer { Script = Registrar(new[] { Md5 }, Accept) })
+        {
+            await Probe(server, SiperbRegistrationClient.SipJs);
+            string first = server.Requests.First(q => q.StartsWith("REGISTER ", StringComparison.Ordinal));
+            string contact = SipFakeServer.HeaderValues(first, "Contact").Single();
+            Assert.Contains($";+sip.instance=\"<urn:uuid:{DeviceInstanceId.For(UserId, "tok-verdict")}>\"", contact);
+            Assert.Contains(";reg-id=1", contact);
+            Assert.Equal("outbound, path, gruu", SipFakeServer.HeaderValues(first, "Supported").Single());
+            Assert.Contains(SipFakeServer.HeaderValues(server.Requests.Where(q => q.StartsWith("REGISTER ", StringComparison.Ordinal)).ElementAt(1), "Authorization"), v => v.StartsWith("Bearer "));
+        }
+        await using (var server = new SipFakeServer { Script = Registrar(new[] { Md5 }, Accept) })
+        {
+            await Probe(server, SiperbRegistrationClient.Probe);
+            string first = server.Requests.First(q => q.StartsWith("REGISTER ", StringComparison.Ordinal));
+            Assert.Matches("^<sip:probe-[0-9a-f]{8}@[0-9a-f]{16}\\.invalid;transport=ws>$", SipFakeServer.HeaderValues(first, "Contact").Single());
+            Assert.Empty(SipFakeServer.HeaderValues(first, "Supported"));
+        }
     }
 }

@@ -16,8 +16,9 @@ namespace Siperb.Provisioning.Sip;
 /// <c>Authorization: Bearer</c> from the file is gone on a 401 retry); SIP.js and Probe keep it;</item>
 /// <item>the Contact parameters and Supported: JsSIP sends <c>reg-id=1;+sip.instance="&lt;urn:uuid:…&gt;"</c>
 /// (the device's <see cref="DeviceInstanceId"/>, as the exported file sets) and an <c>expires</c>
-/// parameter, with <c>Supported: path,gruu,outbound</c>; SIP.js an <c>expires</c> parameter and
-/// <c>Supported: outbound, path, gruu</c>; Probe neither.</item>
+/// parameter, with <c>Supported: path,gruu,outbound</c>; SIP.js (its exported file sets instanceId,
+/// instanceIdAlwaysAdded and regId 1) the same instance id, <c>reg-id=1</c> and an <c>expires</c>
+/// parameter, with <c>Supported: outbound, path, gruu</c>; Probe none of them.</item>
 /// </list>
 /// </summary>
 internal sealed class SipClientProfile
@@ -46,6 +47,11 @@ internal sealed class SipClientProfile
         {
             value += ";reg-id=1";
             if (instanceId is not null) value += ";+sip.instance=\"<urn:uuid:" + instanceId + ">\"";
+        }
+        else if (Client == SiperbRegistrationClient.SipJs && instanceId is not null)
+        {
+            // The exported SIP.js file sets instanceId, instanceIdAlwaysAdded and registererOptions.regId 1.
+            value += ";+sip.instance=\"<urn:uuid:" + instanceId + ">\";reg-id=1";
         }
         if (IsBrowserClient) value += ";expires=" + expires.ToString(CultureInfo.InvariantCulture);
         return value;
