@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     Measures Test-SiperbRegistration against the local Kamailio (20 and 200 devices, -ThrottleLimit
