@@ -68,15 +68,15 @@ public class FleetOutputTests
     }
 
     [Fact]
-    public void Digest_algorithms_the_clients_cannot_answer_and_a_long_Min_Expires_are_warnings()
+    public void A_long_Min_Expires_is_a_warning_and_so_is_any_warning_the_probe_added()
     {
         var result = new SiperbRegistrationResult("t", null, null, null, SiperbRegistrationMode.Register)
         {
             Succeeded = true,
             Stage = SiperbRegistrationStage.Done,
-            DigestAlgorithm = "SHA-256",
             MinExpires = 3600,
         };
+        result.AddWarning("Registered as the probe, with digest SHA-256; JsSIP and SIP.js with the exported files could not");
         FleetStatus.Classify(result, 14, s_now);
         Assert.Equal(SiperbRegistrationStatus.Warning, result.Status);
         Assert.Equal(2, result.Warnings.Length);

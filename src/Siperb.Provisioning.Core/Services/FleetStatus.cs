@@ -5,8 +5,8 @@ namespace Siperb.Provisioning.Services;
 
 /// <summary>
 /// What a fleet check makes of one probe result: Ok, Warning (registered, but a person should look:
-/// the certificate expires soon, the probe's binding stayed, a digest algorithm the exported clients
-/// cannot answer, a Min-Expires longer than they register for), Critical (would not register), or
+/// the certificate expires soon, the probe's binding stayed, a challenge the exported clients cannot
+/// answer (the probe adds that warning), a Min-Expires longer than they register for), Critical (would not register), or
 /// Unknown (the probe's time limit passed before the server was reached).
 /// </summary>
 internal static class FleetStatus
@@ -36,10 +36,6 @@ internal static class FleetStatus
             result.AddWarning(days < 0
                 ? $"the server's certificate expired on {result.CertificateNotAfter!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"
                 : $"the server's certificate expires in {days} day{(days == 1 ? string.Empty : "s")} ({result.CertificateNotAfter!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)})");
-        }
-        if (result.DigestAlgorithm is string algorithm && !string.Equals(algorithm, "MD5", StringComparison.OrdinalIgnoreCase))
-        {
-            result.AddWarning($"the registrar asked for digest {algorithm}, which JsSIP and SIP.js cannot answer (they answer MD5 only)");
         }
         if (result.MinExpires is int minimum && minimum > ClientRegisterExpires)
         {

@@ -42,20 +42,18 @@ internal sealed class RegistrationCheck
 {
     private readonly ProvisioningOutcome _provisioning;
     private readonly IClientLog _log;
-    private readonly SiperbRegistrationMode _mode;
-    private readonly TimeSpan _timeout;
+    private readonly ProbeOptions _options;
     private readonly int _certificateWarningDays;
     private readonly ProbeProxy? _explicitProxy;
     private readonly Dictionary<SiperbSession, ProbeProxySelector> _selectors = new();
     private readonly ProbeProxySelector _noSession;
 
-    public RegistrationCheck(ProvisioningOutcome provisioning, IClientLog log, SiperbRegistrationMode mode, TimeSpan timeout,
-        int certificateWarningDays, Uri? proxy, PSCredential? proxyCredential)
+    public RegistrationCheck(ProvisioningOutcome provisioning, IClientLog log, ProbeOptions options, int certificateWarningDays, Uri? proxy,
+        PSCredential? proxyCredential)
     {
         _provisioning = provisioning;
         _log = log;
-        _mode = mode;
-        _timeout = timeout;
+        _options = options;
         _certificateWarningDays = certificateWarningDays;
         _explicitProxy = ProbeProxy.FromUri(proxy, proxyCredential?.GetNetworkCredential());
         _noSession = new ProbeProxySelector(_explicitProxy, null);
@@ -90,20 +88,20 @@ internal sealed class RegistrationCheck
             catch (Exception e) when (e is SiperbApiException or DeviceNotProvisionedException && !cancellationToken.IsCancellationRequested)
             {
                 ErrorRecord record = ProvisioningOutcome.ToErrorRecord(e, target.DeviceToken);
-                return FleetStatus.ProvisioningFailed(target.DeviceToken, target.Description, _mode, record.FullyQualifiedErrorId,
+                return FleetStatus.ProvisioningFailed(target.DeviceToken, target.Description, _options.Mode, record.FullyQualifiedErrorId,
                     SecretScrubber.Scrub(record.ErrorDetails?.Message ?? e.Message), ProvisioningOutcome.IsApiUnavailable(e), checkedAt);
             }
         }
-        SipAccount account = SipAccount.From(provisioning);
-        string? notTestable = RegistrationProbe.WhyNotTestable(account, _mode);
+        SipAccount account = provisioning.ToSipAccount();
+        string? notTestable = RegistrationProbe.WhyNotTestable(account, _options);
         if (notTestable is not null)
         {
-            return FleetStatus.ProvisioningFailed(account.DeviceToken, account.Description, _mode, ErrorIds.ProvisioningNotTestable,
+            return FleetStatus.ProvisioningFailed(account.DeviceToken, account.Description, _options.Mode, ErrorIds.ProvisioningNotTestable,
                 SecretScrubber.Scrub($"The provisioning of '{account.DeviceToken}' cannot be tested: {notTestable}. Check the device's settings in the Siperb Admin Control Panel."),
                 apiUnavailable: false, checkedAt);
         }
         var probe = new RegistrationProbe(_log) { Proxies = proxies };
-        SiperbRegistrationResult result = await probe.RunAsync(account, _mode, _timeout, cancellationToken).ConfigureAwait(false);
+        SiperbRegistrationResult result = await probe.RunAsync(account, _options, cancellationToken).ConfigureAwait(false);
         result.CheckedAt = checkedAt;
         FleetStatus.Classify(result, _certificateWarningDays, DateTimeOffset.UtcNow);
         return result;

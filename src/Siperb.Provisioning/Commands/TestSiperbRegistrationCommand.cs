@@ -86,6 +86,14 @@ public sealed class TestSiperbRegistrationCommand : SiperbCachingCmdlet
     [Credential]
     public PSCredential? ProxyCredential { get; set; }
 
+    /// <summary>Probe (default), JsSIP or SipJs: behave as that client where the registrar's verdict can depend on it.</summary>
+    [Parameter]
+    public SiperbRegistrationClient Client { get; set; } = SiperbRegistrationClient.Probe;
+
+    /// <summary>Allow credentials over ws:// (unencrypted) in Register mode; without it such a device is an error and nothing is sent.</summary>
+    [Parameter]
+    public SwitchParameter AllowUnencrypted { get; set; }
+
     /// <summary>Return one bool per device (Succeeded) instead of result objects.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -96,7 +104,8 @@ public sealed class TestSiperbRegistrationCommand : SiperbCachingCmdlet
         base.BeginProcessing();
         if (Proxy is not null && ProbeProxy.FromUri(Proxy, null) is null) ThrowInvalidArgument("-Proxy must be an http:// URI such as http://proxy.example.com:3128.", Proxy);
         var provisioning = new ProvisioningOutcome(ReadThrough, cacheKey: null, asPlainText: false, Log);
-        _check = new RegistrationCheck(provisioning, Log, Mode, TimeSpan.FromSeconds(TimeoutSec), CertificateWarningDays, Proxy, ProxyCredential);
+        var options = new ProbeOptions(Mode, TimeSpan.FromSeconds(TimeoutSec), Client, AllowUnencrypted.IsPresent);
+        _check = new RegistrationCheck(provisioning, Log, options, CertificateWarningDays, Proxy, ProxyCredential);
         RegistrationCheck check = _check;
         _window = new OrderedWindow<RegistrationTarget, SiperbRegistrationResult>(ThrottleLimit,
             (target, ct) => check.RunAsync(target, check.ProxiesFor(target.Session), ct), Cancellation);

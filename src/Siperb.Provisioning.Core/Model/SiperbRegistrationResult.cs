@@ -54,6 +54,19 @@ public enum SiperbRegistrationStatus
     Unknown,
 }
 
+/// <summary>Whose behaviour Test-SiperbRegistration follows where a registrar's verdict can depend on the client.</summary>
+public enum SiperbRegistrationClient
+{
+    /// <summary>The probe's own rules: the first digest challenge it can answer (MD5, MD5-sess, SHA-256, SHA-256-sess), the Bearer kept on every REGISTER.</summary>
+    Probe,
+
+    /// <summary>As JsSIP 3.13 with the exported file: only the last challenge, only MD5; the digest retry replaces the Bearer Authorization header; +sip.instance and reg-id=1 in the Contact.</summary>
+    JsSIP,
+
+    /// <summary>As SIP.js 0.21 with the exported file: only the last challenge, only MD5; the Bearer kept on the digest retry.</summary>
+    SipJs,
+}
+
 /// <summary>The format of a SIP client configuration.</summary>
 public enum SiperbClientConfigFormat
 {
@@ -95,6 +108,12 @@ public sealed class SiperbRegistrationResult
 
     /// <summary>Register or Connect.</summary>
     public SiperbRegistrationMode Mode { get; }
+
+    /// <summary>Whose behaviour the probe followed (Probe, JsSIP or SipJs).</summary>
+    public SiperbRegistrationClient Client { get; internal set; }
+
+    /// <summary>The digest algorithm the probe answered the registrar's challenge with (MD5, SHA-256, ...); null when no challenge was answered.</summary>
+    public string? DigestAlgorithm { get; internal set; }
 
     /// <summary>True when the device registered (Register), or a SIP server answered (Connect).</summary>
     public bool Succeeded { get; internal set; }
@@ -144,12 +163,6 @@ public sealed class SiperbRegistrationResult
     /// <summary>Ok, Warning, Critical or Unknown: what a monitoring system makes of this device.</summary>
     public SiperbRegistrationStatus Status { get; internal set; } = SiperbRegistrationStatus.Unknown;
 
-    /// <summary>Why the status is Warning (or what else needs a person); empty when nothing does.</summary>
-    public string[] Warnings => _warnings.ToArray();
-
-    /// <summary>The digest algorithm the registrar's challenge was answered with (MD5, SHA-256), when one was.</summary>
-    public string? DigestAlgorithm { get; internal set; }
-
     /// <summary>The HTTP proxy the WebSocket connection was tunnelled through (host:port), or null for a direct connection.</summary>
     public string? Proxy { get; internal set; }
 
@@ -165,11 +178,14 @@ public sealed class SiperbRegistrationResult
     /// <summary>The Min-Expires a registrar demanded (423), when it did.</summary>
     internal int? MinExpires { get; set; }
 
-    /// <summary>Adds a reason for a person to look (each once).</summary>
+    /// <summary>Adds a warning (already free of secrets and control characters), each once.</summary>
     internal void AddWarning(string warning)
     {
         if (!_warnings.Contains(warning)) _warnings.Add(warning);
     }
+
+    /// <summary>What the caller should know although the verdict stands (a certificate near expiry, a challenge the exported clients cannot answer, the binding left behind); empty when none. Any warning makes a registered device's Status Warning.</summary>
+    public string[] Warnings => _warnings.ToArray();
 
     /// <summary>The device token and the outcome; never a secret.</summary>
     public override string ToString() => $"{DeviceToken}: {(Succeeded ? "succeeded" : "failed at " + Stage)}";
