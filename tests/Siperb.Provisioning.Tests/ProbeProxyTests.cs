@@ -81,7 +81,7 @@ public class ProbeProxyTests
         {
             Proxies = new ProbeProxySelector(new ProbeProxy("127.0.0.1", proxy.Port, new NetworkCredential("fleet", "PROXYPW-SECRET-2")), null),
         };
-        SiperbRegistrationResult result = await probe.RunAsync(account, SiperbRegistrationMode.Register, TimeSpan.FromSeconds(10), CancellationToken.None);
+        SiperbRegistrationResult result = await probe.RunAsync(account, new ProbeOptions(SiperbRegistrationMode.Register, TimeSpan.FromSeconds(10), allowUnencrypted: true), CancellationToken.None);
 
         Assert.True(result.Succeeded, result.Reason);
         Assert.Equal($"127.0.0.1:{proxy.Port}", result.Proxy);
@@ -99,7 +99,7 @@ public class ProbeProxyTests
         await using var proxy = new FakeConnectProxy(answer);
         var account = new SipAccount("tok-proxy", null, "2001", "fake-password", "fake.example.org", new Uri("wss://sip.example.org:5061/ws"), null, null, Array.Empty<KeyValuePair<string, string>>());
         var probe = new RegistrationProbe(new RecordingLog()) { Proxies = new ProbeProxySelector(new ProbeProxy("127.0.0.1", proxy.Port, null), null) };
-        SiperbRegistrationResult result = await probe.RunAsync(account, SiperbRegistrationMode.Register, TimeSpan.FromSeconds(10), CancellationToken.None);
+        SiperbRegistrationResult result = await probe.RunAsync(account, new ProbeOptions(SiperbRegistrationMode.Register, TimeSpan.FromSeconds(10)), CancellationToken.None);
 
         Assert.False(result.Succeeded);
         Assert.Equal(SiperbRegistrationStage.Connect, result.Stage);
