@@ -146,7 +146,7 @@ Describe 'Test-SiperbRegistration without a SIP server' {
         $results[1].Stage | Should -Be 'Connect'
     }
 
-    It 'a <Field> SIP cannot carry is a ProvisioningNotTestable error naming it, and nothing is sent' -TestCases @(
+    It 'a <Field> SIP cannot carry is a Critical ProvisioningNotTestable result naming it, and nothing is sent' -TestCases @(
         @{ Field = 'SipDomain'; Domain = 'evil.test SIP/2.0 x'; Username = '2001'; Server = '127.0.0.1'; Expected = 'SipDomain' }
         @{ Field = 'SipDomain'; Domain = 'evil.test;transport=tcp;maddr=10.9.9.9'; Username = '2001'; Server = '127.0.0.1'; Expected = 'SipDomain' }
         @{ Field = 'ws:// server'; Domain = 'example.org'; Username = '2001'; Server = 'ws://127.0.0.1'; Expected = '-AllowUnencrypted' }
@@ -155,9 +155,12 @@ Describe 'Test-SiperbRegistration without a SIP server' {
         try {
             $item = Get-LocalProvisioning -Port $silent.Port -Token 'bad-sip' -Domain $Domain -Username $Username -Server $Server
             $results = @($item | Test-SiperbRegistration -TimeoutSec 5 -ErrorAction SilentlyContinue -ErrorVariable problems)
-            $results.Count | Should -Be 0
-            Get-FirstErrorId $problems | Should -BeLike 'ProvisioningNotTestable,*'
-            $problems[0].Exception.Message | Should -BeLike "*$Expected*"
+            $problems | Should -BeNullOrEmpty
+            $results.Count | Should -Be 1
+            $results[0].Stage | Should -Be 'Provisioning'
+            $results[0].Status | Should -Be 'Critical'
+            $results[0].ErrorId | Should -Be 'ProvisioningNotTestable'
+            $results[0].Reason | Should -BeLike "*$Expected*"
             $silent.Listener.Pending() | Should -BeFalse -Because 'nothing is sent, not even a connection'
         } finally {
             $silent.Listener.Stop()
