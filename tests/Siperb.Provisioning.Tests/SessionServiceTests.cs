@@ -29,14 +29,14 @@ public sealed class SessionServiceTests : IDisposable
     private string? CachedToken(string pat) =>
         OpenCache().ReadFreshSession(ApiSession.HashAccessToken(TestApi.BaseUri, pat), NullClientLog.Instance)?.SessionToken;
 
-    private Task<ApiSession> LogIn(SiperbClient client, string pat, bool force = false, bool useDiskCache = true, IClientLog? log = null) =>
-        _service.LogInAsync(client, pat, useDiskCache, force, log ?? NullClientLog.Instance, CancellationToken.None);
+    private Task<ApiSession> Login(SiperbClient client, string pat, bool force = false, bool useDiskCache = true, IClientLog? log = null) =>
+        _service.LoginAsync(client, pat, useDiskCache, force, log ?? NullClientLog.Instance, CancellationToken.None);
 
     /// <summary>Leaves <paramref name="session"/> in the cache for <paramref name="pat"/>, as an earlier process would.</summary>
     private async Task SeedCache(string pat, string session)
     {
         using SiperbClient earlier = TestApi.Client(LoginsIssuing(session));
-        await LogIn(earlier, pat);
+        await Login(earlier, pat);
     }
 
     private static ScriptedHandler LoginsIssuing(params string[] sessionTokens)
@@ -53,7 +53,7 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(session);
         using SiperbClient client = TestApi.Client(handler);
 
-        ApiSession api = await LogIn(client, pat);
+        ApiSession api = await Login(client, pat);
 
         Assert.Equal(session, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -69,7 +69,7 @@ public sealed class SessionServiceTests : IDisposable
         using SiperbClient second = TestApi.Client(handler);
         var log = new RecordingLog();
 
-        ApiSession api = await LogIn(second, pat, log: log);
+        ApiSession api = await Login(second, pat, log: log);
 
         Assert.Equal(session, api.SessionToken);
         Assert.True(api.CanRenew);
@@ -85,7 +85,7 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(otherSession);
         using SiperbClient second = TestApi.Client(handler);
 
-        ApiSession api = await LogIn(second, other);
+        ApiSession api = await Login(second, other);
 
         Assert.Equal(otherSession, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -115,7 +115,7 @@ public sealed class SessionServiceTests : IDisposable
             Task<ApiSession>[] tasks = clients.Select(client => Task.Run(() =>
             {
                 start.Wait();
-                return LogIn(client, pat);
+                return Login(client, pat);
             })).ToArray();
             start.Set();
             ApiSession[] sessions = await Task.WhenAll(tasks);
@@ -137,7 +137,7 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(fresh);
         using SiperbClient second = TestApi.Client(handler);
 
-        ApiSession api = await LogIn(second, pat, force: true);
+        ApiSession api = await Login(second, pat, force: true);
 
         Assert.Equal(fresh, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -151,8 +151,8 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(session, TestApi.Secret("sess"));
         using SiperbClient client = TestApi.Client(handler);
 
-        await LogIn(client, pat, useDiskCache: false);
-        await LogIn(client, pat, useDiskCache: false);
+        await Login(client, pat, useDiskCache: false);
+        await Login(client, pat, useDiskCache: false);
 
         Assert.Equal(2, Logins(handler));
         Assert.Null(CachedToken(pat));
@@ -167,7 +167,7 @@ public sealed class SessionServiceTests : IDisposable
             .ThenJson(HttpStatusCode.OK, Responses.Login(TestApi.UserId, renewed))
             .ThenJson(HttpStatusCode.OK, Responses.Devices("tok-1"));
         using SiperbClient client = TestApi.Client(handler);
-        ApiSession api = await LogIn(client, pat);
+        ApiSession api = await Login(client, pat);
 
         int count = await api.ListDevicesAsync(_ => { }, NullClientLog.Instance, CancellationToken.None);
 
@@ -182,7 +182,7 @@ public sealed class SessionServiceTests : IDisposable
         string pat = TestApi.Secret("pat"), old = TestApi.Secret("sess");
         var handler = LoginsIssuing(old).ThenStatus(401).ThenStatus(401);
         using SiperbClient client = TestApi.Client(handler);
-        ApiSession api = await LogIn(client, pat);
+        ApiSession api = await Login(client, pat);
         Assert.Equal(old, CachedToken(pat));
 
         var e = await Assert.ThrowsAsync<SiperbApiException>(() => api.ListDevicesAsync(_ => { }, NullClientLog.Instance, CancellationToken.None));

@@ -168,7 +168,7 @@ internal sealed class ApiSession
         if (!string.Equals(result.UserId, UserId, StringComparison.OrdinalIgnoreCase))
         {
             throw new SiperbApiException(SiperbErrorKind.InvalidResponse,
-                "A new login with the same access token returned another user.", remedy: SiperbRemedy.LogInAgain);
+                "A new login with the same access token returned another user.", remedy: SiperbRemedy.LoginAgain);
         }
         lock (_renewLock)
         {

@@ -33,7 +33,6 @@ internal sealed class SiperbClient : IDisposable
     /// <summary>How many redirects to the same origin are followed for a GET.</summary>
     public const int MaximumRedirects = 3;
 
-    private static readonly string s_userAgent = "Siperb.Provisioning/" + ModuleVersion();
     private readonly HttpClient _http;
     private readonly RetryingSender _sender;
 
@@ -60,7 +59,7 @@ internal sealed class SiperbClient : IDisposable
     public ConnectionSettings Settings { get; }
 
     /// <summary>The User-Agent header sent with every request.</summary>
-    public static string UserAgent => s_userAgent;
+    public static string UserAgent => ProductInfo.UserAgent;
 
     /// <summary>
     /// <c>POST /Login</c> with the PAT as a Bearer token. Retried once at most, and never after
@@ -256,11 +255,5 @@ internal sealed class SiperbClient : IDisposable
         {
             ServicePointManager.SecurityProtocol |= SecurityProtocolType.Tls12;
         }
-    }
-
-    private static string ModuleVersion()
-    {
-        Version? version = typeof(SiperbClient).Assembly.GetName().Version;
-        return version is null ? "0.0.0" : $"{version.Major}.{version.Minor}.{version.Build}";
     }
 }

@@ -33,11 +33,11 @@ internal static class StatusMapping
             401 when request.Route == ApiRoute.Login => (SiperbErrorKind.AccessTokenRejected,
                 "The access token is invalid, expired or revoked. Create a new personal access token in the Siperb Admin Control Panel.",
                 SiperbRemedy.PassNewAccessToken),
-            401 => (SiperbErrorKind.SessionRejected, "The session token is invalid or expired.", SiperbRemedy.LogInAgain),
+            401 => (SiperbErrorKind.SessionRejected, "The session token is invalid or expired.", SiperbRemedy.LoginAgain),
             403 => (SiperbErrorKind.PermissionDenied, "This session may not read that user's devices.", SiperbRemedy.CheckUserId),
             404 when request.Route == ApiRoute.Device => (SiperbErrorKind.NotFound, "No device has that token.", SiperbRemedy.ListDevices),
             404 => (SiperbErrorKind.NotFound, "Not found.", SiperbRemedy.CheckApiBaseUriAndUserId),
-            408 or 429 or 500 or 502 or 503 or 504 => (SiperbErrorKind.ServiceUnavailable,
+            _ when RetryPolicy.IsTransientStatus(status) => (SiperbErrorKind.ServiceUnavailable,
                 "The service is busy or failing. Try again later.", SiperbRemedy.AllowMoreRetries),
             _ => (SiperbErrorKind.RequestRejected, "The service refused the request.", SiperbRemedy.None),
         };

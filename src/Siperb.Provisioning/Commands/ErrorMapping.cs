@@ -44,7 +44,7 @@ internal static class ErrorMapping
         SiperbRemedy.CheckApiBaseUriAndUserId => "Check -ApiBaseUri and -UserId.",
         SiperbRemedy.PassNewAccessToken => "Pass it with -AccessToken.",
         SiperbRemedy.PassAccessTokenSeparately => "Pass the access token with -AccessToken instead.",
-        SiperbRemedy.LogInAgain => "Run Get-SiperbSession -AccessToken <token> -Force to log in again.",
+        SiperbRemedy.LoginAgain => "Run Get-SiperbSession -AccessToken <token> -Force to log in again.",
         SiperbRemedy.CheckUserId => "Check that -UserId belongs to the session's user.",
         SiperbRemedy.ListDevices => "List the devices with Get-SiperbDevice.",
         SiperbRemedy.AllowMoreRetries => "Or raise -MaximumRetryCount.",

@@ -22,10 +22,6 @@ internal sealed class ProvisioningOutcome
 
     public static ProvisioningOutcome Fail(ErrorRecord error) => new(null, error);
 
-    /// <summary>True when the device is a script device that came with its provisioning: only such answers are served (and cached).</summary>
-    public static bool IsProvisioned(DeviceData device) =>
-        string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase) && device.Settings is not null;
-
     /// <summary>True when a platform is known and is not script (Get-SiperbProvisioning -Platform, bound from Get-SiperbDevice).</summary>
     public static bool IsKnownNotScript(string? platform) =>
         !string.IsNullOrWhiteSpace(platform) && !string.Equals(platform!.Trim(), "script", StringComparison.OrdinalIgnoreCase);
