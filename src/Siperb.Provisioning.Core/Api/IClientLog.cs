@@ -12,21 +12,3 @@ internal interface IClientLog
     /// <summary>Something the user should know although the call succeeded.</summary>
     void Warning(string message);
 }
-
-/// <summary>A log that drops everything.</summary>
-internal sealed class NullClientLog : IClientLog
-{
-    /// <summary>The one instance.</summary>
-    public static readonly NullClientLog Instance = new();
-
-    private NullClientLog() { }
-
-    /// <inheritdoc/>
-    public void Verbose(string message) { }
-
-    /// <inheritdoc/>
-    public void Debug(string message) { }
-
-    /// <inheritdoc/>
-    public void Warning(string message) { }
-}

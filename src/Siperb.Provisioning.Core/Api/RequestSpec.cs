@@ -5,15 +5,6 @@ using System.Text;
 
 namespace Siperb.Provisioning.Api;
 
-/// <summary>Which API call a request is; decides the error wording and what may be quoted.</summary>
-internal enum ApiRoute
-{
-    None,
-    Login,
-    Devices,
-    Device,
-}
-
 /// <summary>One API request as the client sends it, before the URI is built.</summary>
 internal sealed class RequestSpec
 {

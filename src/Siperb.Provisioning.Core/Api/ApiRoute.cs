@@ -1,0 +1,15 @@
+using System;
+using System.Collections.Generic;
+using System.Net.Http;
+using System.Text;
+
+namespace Siperb.Provisioning.Api;
+
+/// <summary>Which API call a request is; decides the error wording and what may be quoted.</summary>
+internal enum ApiRoute
+{
+    None,
+    Login,
+    Devices,
+    Device,
+}
