@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using Siperb.Provisioning.Api;
 
@@ -32,6 +33,15 @@ internal static class ErrorMapping
         if (advice is not null) record.ErrorDetails = new ErrorDetails(SecretScrubber.Scrub(e.Message + " " + advice));
         return record;
     }
+
+    /// <summary>
+    /// An error record for a failure the cmdlet layer words itself: <paramref name="message"/> (which
+    /// names the fix) is scrubbed of every known secret before <paramref name="exception"/> gets it,
+    /// and so is the target. Every record of this module is made here or by <see cref="ToErrorRecord"/>.
+    /// </summary>
+    public static ErrorRecord Failure(string id, ErrorCategory category, object? target, string message,
+        Func<string, Exception> exception) =>
+        new(exception(SecretScrubber.Scrub(message)), id, category, SecretScrubber.ScrubTarget(target));
 
     /// <summary>What to do next, in PowerShell terms; null when the core's message says it all.</summary>
     internal static string? AdviceFor(SiperbRemedy remedy) => remedy switch

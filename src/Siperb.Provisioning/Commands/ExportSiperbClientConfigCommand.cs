@@ -70,16 +70,15 @@ public sealed class ExportSiperbClientConfigCommand : SiperbCmdlet
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
-            WriteError(new ErrorRecord(
-                new IOException(SecretScrubber.Scrub($"Cannot write the client config of '{account.DeviceToken}' to '{file}': {e.Message} Check that the folder is yours and writable, or pass another -Path."), e),
-                ErrorIds.ClientConfigWriteFailed, ErrorCategory.WriteError, account.DeviceToken));
+            WriteError(ErrorMapping.Failure(ErrorIds.ClientConfigWriteFailed, ErrorCategory.WriteError, account.DeviceToken,
+                $"Cannot write the client config of '{account.DeviceToken}' to '{file}': {e.Message} Check that the folder is yours and writable, or pass another -Path.",
+                message => new IOException(message, e)));
             return;
         }
         if (!written)
         {
-            WriteError(new ErrorRecord(
-                new IOException(SecretScrubber.Scrub($"The file '{file}' exists and was left as it is. Leave out -NoClobber to overwrite it.")),
-                ErrorIds.ClientConfigExists, ErrorCategory.ResourceExists, account.DeviceToken));
+            WriteError(ErrorMapping.Failure(ErrorIds.ClientConfigExists, ErrorCategory.ResourceExists, account.DeviceToken,
+                $"The file '{file}' exists and was left as it is. Leave out -NoClobber to overwrite it.", message => new IOException(message)));
             return;
         }
         WriteVerbose(SecretScrubber.Scrub($"Wrote the {Format} configuration of '{account.DeviceToken}' to '{file}' (owner-only)."));

@@ -27,9 +27,10 @@ internal sealed class ProvisioningOutcome
         !string.IsNullOrWhiteSpace(platform) && !string.Equals(platform!.Trim(), "script", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The error of a device that is not a script device.</summary>
-    public static ProvisioningOutcome NotScript(string token, string? platform) => Fail(new ErrorRecord(
-        new InvalidOperationException($"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
-        ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+    public static ProvisioningOutcome NotScript(string token, string? platform) => Fail(ErrorMapping.Failure(
+        ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token,
+        $"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script.",
+        message => new InvalidOperationException(message)));
 
     public static ProvisioningOutcome Build(ApiSession api, string token, DeviceData device, bool asPlainText)
     {
@@ -39,9 +40,9 @@ internal sealed class ProvisioningOutcome
         }
         if (device.Settings is null)
         {
-            return Fail(new ErrorRecord(
-                new InvalidOperationException($"The service sent the device '{token}' without its provisioning (Settings_json). Check that -ApiBaseUri points at the Siperb API."),
-                ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token));
+            return Fail(ErrorMapping.Failure(ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token,
+                $"The service sent the device '{token}' without its provisioning (Settings_json). Check that -ApiBaseUri points at the Siperb API.",
+                message => new InvalidOperationException(message)));
         }
         return new ProvisioningOutcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, asPlainText), null);
     }

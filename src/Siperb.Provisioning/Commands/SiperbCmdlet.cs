@@ -189,9 +189,9 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
             WriteVerbose($"No session in this runspace; logging in with {EnvironmentVariables.AccessToken}.");
             return Login(fromEnvironment.Trim(), ResolveApiBaseUri(null), null, force: false, SiperbSessionScope.CurrentUser);
         }
-        ThrowTerminatingError(new ErrorRecord(
-            new InvalidOperationException($"There is no Siperb session in this runspace. Run Get-SiperbSession -AccessToken <token> first, pass -Session, pass -UserId and -SessionToken, or set the environment variable {EnvironmentVariables.AccessToken}."),
-            ErrorIds.NoSession, ErrorCategory.AuthenticationError, null));
+        ThrowTerminatingError(ErrorMapping.Failure(ErrorIds.NoSession, ErrorCategory.AuthenticationError, null,
+            $"There is no Siperb session in this runspace. Run Get-SiperbSession -AccessToken <token> first, pass -Session, pass -UserId and -SessionToken, or set the environment variable {EnvironmentVariables.AccessToken}.",
+            message => new InvalidOperationException(message)));
         throw new InvalidOperationException(); // not reached
     }
 
@@ -220,8 +220,8 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     /// <summary>Throws a terminating InvalidArgument error.</summary>
     private protected void ThrowInvalidArgument(string message, object? target)
     {
-        ThrowTerminatingError(new ErrorRecord(new ArgumentException(SecretScrubber.Scrub(message)), ErrorIds.InvalidArgument,
-            ErrorCategory.InvalidArgument, SecretScrubber.ScrubTarget(target)));
+        ThrowTerminatingError(ErrorMapping.Failure(ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target, message,
+            scrubbed => new ArgumentException(scrubbed)));
     }
 
     /// <summary>Forwards to <see cref="ErrorMapping.ToErrorRecord"/>: a stable id, a real category, the item as target.</summary>
