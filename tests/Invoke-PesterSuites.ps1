@@ -9,7 +9,10 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $EmulatorPath,
     [Parameter(Mandatory)] [string] $SummaryPath,
-    [string[]] $Path = @(Join-Path $PSScriptRoot 'Pester')
+    [string[]] $Path = @(Join-Path $PSScriptRoot 'Pester'),
+    # Only the tests whose full name (Describe, Context and It names joined by dots) matches one of
+    # these wildcard patterns, e.g. 'Cache*' or '*-MaxAge*'. The other Describe blocks' set-up is skipped.
+    [string[]] $FullNameFilter
 )
 
 $ErrorActionPreference = 'Stop'
@@ -26,7 +29,14 @@ $config.Run.Path = $Path
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Normal'
 $config.Should.ErrorAction = 'Continue'
+if ($FullNameFilter) { $config.Filter.FullName = $FullNameFilter }
 $result = Invoke-Pester -Configuration $config
+
+# Where the time went: one line per file, slowest first (the suite's time budget is read from these).
+Write-Host 'Pester time per file:'
+foreach ($container in @($result.Containers | Sort-Object Duration -Descending)) {
+    Write-Host ('  {0,7:N1} s  {1}' -f $container.Duration.TotalSeconds, (Split-Path -Leaf ([string]$container.Item)))
+}
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 [pscustomobject]@{

@@ -179,8 +179,8 @@ Describe '-EnableCache for devices and provisioning' {
 
     It 'asks the API with -Refresh and rewrites the entry' {
         $null = Get-SiperbDevice -EnableCache
+        Set-CacheEntryAge devices (New-TimeSpan -Minutes 1)
         $stamp = (Get-CacheEntry | Where-Object Kind -EQ 'devices').StoredAt
-        Start-Sleep -Milliseconds 50
         $null = Get-SiperbDevice -EnableCache -Refresh
         (Get-ApiRequest).Count | Should -Be 2
         (Get-CacheEntry | Where-Object Kind -EQ 'devices').StoredAt | Should -BeGreaterThan $stamp
@@ -188,7 +188,7 @@ Describe '-EnableCache for devices and provisioning' {
 
     It 'asks the API again once the entry is older than -MaxAge' {
         $null = Get-SiperbProvisioning 'script-proxy' -EnableCache
-        Start-Sleep -Milliseconds 1200
+        Set-CacheEntryAge provisioning (New-TimeSpan -Seconds 2)
         $null = Get-SiperbProvisioning 'script-proxy' -EnableCache -MaxAge (New-TimeSpan -Seconds 1)
         (Get-ApiRequest).Count | Should -Be 2
         $null = Get-SiperbProvisioning 'script-proxy' -EnableCache -MaxAge (New-TimeSpan -Minutes 5)

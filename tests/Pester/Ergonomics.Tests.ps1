@@ -46,15 +46,6 @@ BeforeAll {
     }
 
     # Sets the stored time of cache entries of one kind back by $Age (entries are plain JSON on Unix).
-    function Set-CacheEntryAge([string] $Kind, [timespan] $Age) {
-        foreach ($file in Get-ChildItem -LiteralPath $env:SIPERB_CACHE_DIR -Filter '*.entry' -File) {
-            $json = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
-            if ($json.Kind -ne $Kind) { continue }
-            $json.StoredAt = [datetimeoffset]::UtcNow.Subtract($Age).ToString('o')
-            $json | ConvertTo-Json -Depth 20 -Compress | Set-Content -LiteralPath $file.FullName -NoNewline
-        }
-    }
-
     # Runs $Script in a runspace of its own with the module imported and the given host (default: the
     # PowerShell API's own "Default Host"), and returns its output and its progress records.
     function Invoke-InRunspace([scriptblock] $Script, [object[]] $ArgumentList = @(), $PSHost) {

@@ -99,12 +99,16 @@ public sealed class SessionServiceTests : IDisposable
     {
         string pat = TestApi.Secret("pat"), session = TestApi.Secret("sess");
         int logins = 0;
+        var storage = new LockWatchingStorage(FileCacheStorage.Open(_folder.Path), callers);
+        var service = new SessionService(_ => new SiperbCache(storage, protect: false));
         var handler = new ScriptedHandler
         {
             Fallback = async (request, ct) =>
             {
                 Interlocked.Increment(ref logins);
-                await Task.Delay(150, ct); // long enough for every caller to reach the lock
+                // The login answers once every caller has missed the cache and asked for the lock, so a
+                // caller that skipped the lock or the second look would log in too. (The bound only ends a broken run.)
+                await storage.AllAsked.WaitAsync(TimeSpan.FromSeconds(30), ct).ContinueWith(_ => { }, TaskScheduler.Default);
                 return Responses.Json(200, Responses.Login(TestApi.UserId, session));
             },
         };
@@ -115,7 +119,7 @@ public sealed class SessionServiceTests : IDisposable
             Task<ApiSession>[] tasks = clients.Select(client => Task.Run(() =>
             {
                 start.Wait();
-                return Login(client, pat);
+                return service.LoginAsync(client, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
             })).ToArray();
             start.Set();
             ApiSession[] sessions = await Task.WhenAll(tasks);
@@ -189,5 +193,53 @@ public sealed class SessionServiceTests : IDisposable
 
         Assert.Equal(SiperbErrorKind.AccessTokenRejected, e.Kind);
         Assert.Null(CachedToken(pat));
+    }
+
+    /// <summary>A storage that completes <see cref="AllAsked"/> once the writers' lock has been asked for <c>expected</c> times.</summary>
+    private sealed class LockWatchingStorage : ICacheStorage
+    {
+        private readonly ICacheStorage _inner;
+        private readonly int _expected;
+        private readonly TaskCompletionSource _allAsked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _asked;
+
+        public LockWatchingStorage(ICacheStorage inner, int expected)
+        {
+            _inner = inner;
+            _expected = expected;
+        }
+
+        public Task AllAsked => _allAsked.Task;
+
+        public string Description => _inner.Description;
+
+        public bool TryRead(string name, out byte[] content) => _inner.TryRead(name, out content);
+
+        public void Write(string name, byte[] content) => _inner.Write(name, content);
+
+        public bool Delete(string name) => _inner.Delete(name);
+
+        public string PathFor(string name) => _inner.PathFor(name);
+
+        public System.Collections.Generic.IReadOnlyList<string> Names() => _inner.Names();
+
+        public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            Asked();
+            return _inner.TryLock(wait, cancellationToken);
+        }
+
+        public Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            Asked();
+            return _inner.TryLockAsync(wait, cancellationToken);
+        }
+
+        public void RemoveLeftovers(bool all) => _inner.RemoveLeftovers(all);
+
+        private void Asked()
+        {
+            if (Interlocked.Increment(ref _asked) >= _expected) _allAsked.TrySetResult();
+        }
     }
 }
