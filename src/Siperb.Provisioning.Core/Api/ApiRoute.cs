@@ -1,7 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Net.Http;
-using System.Text;
 
 namespace Siperb.Provisioning.Api;
 

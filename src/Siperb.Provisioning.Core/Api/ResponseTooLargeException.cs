@@ -1,8 +1,4 @@
 using System;
-using System.IO;
-using System.Text.Json;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace Siperb.Provisioning.Api;
 

@@ -1,8 +1,4 @@
-using System;
 using System.Collections.Specialized;
-using System.Globalization;
-using System.Security;
-using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning;
 

@@ -1,8 +1,3 @@
-using System;
-using System.Threading;
-using System.Threading.Tasks;
-using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
 
 namespace Siperb.Provisioning.Services;
 

@@ -9,7 +9,6 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
 using Siperb.Provisioning.State;
 
 namespace Siperb.Provisioning.Commands;

@@ -5,12 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
-using System.Runtime.CompilerServices;
-using System.Threading;
-using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
-using Siperb.Provisioning.State;
 
 namespace Siperb.Provisioning.Commands;
 
