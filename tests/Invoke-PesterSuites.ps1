@@ -37,6 +37,11 @@ Write-Host 'Pester time per file:'
 foreach ($container in @($result.Containers | Sort-Object Duration -Descending)) {
     Write-Host ('  {0,7:N1} s  {1}' -f $container.Duration.TotalSeconds, (Split-Path -Leaf ([string]$container.Item)))
 }
+Write-Host 'Slowest Describe blocks (set-up included):'
+$blocks = foreach ($container in $result.Containers) { foreach ($block in $container.Blocks) { $block } }
+foreach ($block in @($blocks | Sort-Object Duration -Descending | Select-Object -First 8)) {
+    Write-Host ('  {0,7:N1} s  {1}: {2}' -f $block.Duration.TotalSeconds, (Split-Path -Leaf ([string]$block.BlockContainer.Item)), $block.Name)
+}
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 [pscustomobject]@{

@@ -25,6 +25,9 @@
     Where the markdown report goes (docs/benchmarks.md).
 .PARAMETER Quick
     Few repetitions, 100 devices instead of 1,000 and 10,000 instead of 100,000.
+.PARAMETER ImportOnly
+    Only case a (the import cost, with the full number of rounds): a report of that case alone goes to
+    -OutputPath. Takes about a minute; build.ps1 -Task Bench -ImportOnly writes out/bench-import.md.
 .EXAMPLE
     dotnet pwsh -NoProfile -File tests/Benchmarks/Invoke-Benchmarks.ps1 -ModulePath out/Siperb.Provisioning/Siperb.Provisioning.psd1 -EmulatorPath out/emulator/Siperb.Emulator.dll -OutputPath docs/benchmarks.md
 #>
@@ -33,7 +36,8 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $EmulatorPath,
     [Parameter(Mandatory)] [string] $OutputPath,
-    [switch] $Quick
+    [switch] $Quick,
+    [switch] $ImportOnly
 )
 
 Set-StrictMode -Version Latest
@@ -603,13 +607,13 @@ try {
     Write-Step "emulator at $script:BaseUri"
     $firstUser = Get-SiperbEmulatorUser | Select-Object -First 1
 
-    $cases = @(
+    $cases = if ($ImportOnly) { @(Measure-ImportCase) } else { @(
         Measure-ImportCase
         Measure-ChainCase -User $firstUser
         Measure-ManyDevicesCase
         Measure-CacheCase -User $firstUser
         Measure-LargeListCase
-    )
+    ) }
     $load.End = Get-LoadAverage
     Write-Report -Cases $cases -Facts $facts -StartedUtc $startedUtc -TotalSeconds $script:BenchClock.Elapsed.TotalSeconds -Load $load
 } finally {
