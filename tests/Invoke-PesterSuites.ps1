@@ -37,10 +37,17 @@ Write-Host 'Pester time per file:'
 foreach ($container in @($result.Containers | Sort-Object Duration -Descending)) {
     Write-Host ('  {0,7:N1} s  {1}' -f $container.Duration.TotalSeconds, (Split-Path -Leaf ([string]$container.Item)))
 }
-Write-Host 'Slowest Describe blocks (set-up included):'
-$blocks = foreach ($container in $result.Containers) { foreach ($block in $container.Blocks) { $block } }
-foreach ($block in @($blocks | Sort-Object Duration -Descending | Select-Object -First 8)) {
-    Write-Host ('  {0,7:N1} s  {1}: {2}' -f $block.Duration.TotalSeconds, (Split-Path -Leaf ([string]$block.BlockContainer.Item)), $block.Name)
+Write-Host 'Slowest Describe blocks (BeforeAll included, AfterAll not):'
+$spans = foreach ($container in $result.Containers) {
+    foreach ($block in $container.Blocks) {
+        $ends = @(foreach ($test in $block.Tests) { if ($test.ExecutedAt) { $test.ExecutedAt + $test.Duration } })
+        if (-not $block.ExecutedAt -or $ends.Count -eq 0) { continue }
+        [pscustomobject]@{ Seconds = (($ends | Measure-Object -Maximum).Maximum - $block.ExecutedAt).TotalSeconds
+            Name = '{0}: {1}' -f (Split-Path -Leaf ([string]$container.Item)), $block.Name }
+    }
+}
+foreach ($span in @($spans | Sort-Object Seconds -Descending | Select-Object -First 8)) {
+    Write-Host ('  {0,7:N1} s  {1}' -f $span.Seconds, $span.Name)
 }
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount

@@ -578,21 +578,14 @@ Describe 'Item 9: Retry-After is capped; a pause never outlives what a caller co
 Describe 'Item 10: a slow consumer does not count against -TimeoutSec' {
     BeforeAll {
         Reset-SiperbEmulator -Emulator $Emulator
-        $script:TwoThousand = New-SiperbEmulatorUser -Emulator $Emulator -Count 2000 -Platform script
         $script:Many = New-SiperbEmulatorUser -Emulator $Emulator -Count 3000 -Platform script
     }
 
-    It 'lists 2,000 devices into a consumer taking 10 ms each with -TimeoutSec 5' {
-        $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $TwoThousand.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -TimeoutSec 5 -MaximumRetryCount 0
-        $count = 0
-        Get-SiperbDevice -ErrorVariable errors -ErrorAction SilentlyContinue | ForEach-Object { Start-Sleep -Milliseconds 10; $count++ }
-        $errors | Should -BeNullOrEmpty
-        $count | Should -Be 2000
-    }
-
+    # The rule (time handing devices over is not network time) is xunit's, over many consumers and
+    # bounds (HardeningHttpTests.A_consumer_that_blocks_longer_than_TimeoutSec_does_not_time_the_call_out);
+    # here one case shows the cmdlet's pipeline keeps it.
     It 'lists 3,000 devices into a consumer that stops for <PauseSec> s at the first, with -TimeoutSec <TimeoutSec>' -TestCases @(
         @{ TimeoutSec = 1; PauseSec = 3 }
-        @{ TimeoutSec = 2; PauseSec = 4 }
     ) {
         $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Many.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -TimeoutSec $TimeoutSec -MaximumRetryCount 0
         $count = 0
