@@ -15,16 +15,12 @@ namespace Siperb.Provisioning.Services;
 /// they come back as one list. A stale entry answers a transient failure only while no device of the
 /// failed call was handed out yet (else the caller would see some twice). Knows nothing of PowerShell.
 /// </summary>
-internal sealed class DeviceListService
+internal sealed class DeviceListService : ReadThroughService
 {
-    private readonly ReadThroughCache _readThrough;
-    private readonly string? _cacheKey;
-
     /// <summary>Creates the service over <paramref name="readThrough"/>; <paramref name="cacheKey"/> names the entry (the JS client's SessionKey).</summary>
     public DeviceListService(ReadThroughCache readThrough, string? cacheKey)
+        : base(readThrough, cacheKey)
     {
-        _readThrough = readThrough;
-        _cacheKey = cacheKey;
     }
 
     /// <summary>
@@ -35,13 +31,13 @@ internal sealed class DeviceListService
     public async Task<ReadThroughResult<List<DeviceData>>> ListAsync(SiperbSession session, Action<DeviceData> onDevice, IClientLog log,
         CancellationToken cancellationToken)
     {
-        string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, _cacheKey);
+        string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, CacheKey);
         int handedOut = 0;
-        return await _readThrough.GetAsync(cacheKey, SiperbCache.DevicesKind, session.UserId, "the device list",
+        return await ReadThrough.GetAsync(cacheKey, SiperbCache.DevicesKind, session.UserId, "the device list",
             payload => DecodeCached(payload, log),
             async ct =>
             {
-                var rawDevices = _readThrough.IsEnabled ? new List<string>() : null;
+                var rawDevices = ReadThrough.IsEnabled ? new List<string>() : null;
                 int count = await session.Api.ListDevicesAsync(device =>
                 {
                     if (device.RawJson is not null) rawDevices?.Add(device.RawJson);

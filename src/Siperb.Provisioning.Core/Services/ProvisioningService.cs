@@ -12,16 +12,12 @@ namespace Siperb.Provisioning.Services;
 /// expired is never served. Deciding what the answer means for the caller (not a script device, no
 /// provisioning) is the caller's. Knows nothing of PowerShell.
 /// </summary>
-internal sealed class ProvisioningService
+internal sealed class ProvisioningService : ReadThroughService
 {
-    private readonly ReadThroughCache _readThrough;
-    private readonly string? _cacheKey;
-
     /// <summary>Creates the service over <paramref name="readThrough"/>; <paramref name="cacheKey"/> names the entries (the JS client's ProvisioningKey).</summary>
     public ProvisioningService(ReadThroughCache readThrough, string? cacheKey)
+        : base(readThrough, cacheKey)
     {
-        _readThrough = readThrough;
-        _cacheKey = cacheKey;
     }
 
     /// <summary>True when the device is a script device that came with its provisioning: only such answers are served (and cached).</summary>
@@ -32,12 +28,12 @@ internal sealed class ProvisioningService
     public Task<ReadThroughResult<DeviceData>> GetAsync(SiperbSession session, string token, IClientLog log, CancellationToken cancellationToken)
     {
         ApiSession api = session.Api;
-        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, _cacheKey, token);
-        return _readThrough.GetAsync(cacheKey, SiperbCache.ProvisioningKind, api.UserId,
+        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
+        return ReadThrough.GetAsync(cacheKey, SiperbCache.ProvisioningKind, api.UserId,
             $"the provisioning of '{token}'", payload => UsableCachedDevice(payload, token, log),
             async ct =>
             {
-                DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: _readThrough.IsEnabled)
+                DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: ReadThrough.IsEnabled)
                     .ConfigureAwait(false);
                 // Only provisioning that is served is stored.
                 return new Fetched<DeviceData>(device, IsProvisioned(device) ? device.RawJson : null);

@@ -116,6 +116,18 @@ internal static class CompletionDevices
         return devices.Where(d => d.Platform is not null && platforms.Contains(d.Platform, StringComparer.OrdinalIgnoreCase));
     }
 
+    /// <summary>
+    /// The devices of the session the command would use (and of the platforms it would list, where
+    /// <paramref name="honourPlatformParameter"/>) whose <paramref name="field"/> starts with what was typed.
+    /// </summary>
+    public static IEnumerable<DeviceData> Matching(IDictionary fakeBoundParameters, string? wordToComplete, bool honourPlatformParameter,
+        Func<DeviceData, string?> field)
+    {
+        string typed = Unquote(wordToComplete);
+        return OfPlatforms(Of(SessionFor(fakeBoundParameters)), fakeBoundParameters, honourPlatformParameter)
+            .Where(d => !string.IsNullOrEmpty(field(d)) && StartsWith(field(d), typed));
+    }
+
     /// <summary>What was typed so far, without its quotes.</summary>
     public static string Unquote(string? wordToComplete)
     {

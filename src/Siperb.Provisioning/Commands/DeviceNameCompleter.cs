@@ -4,8 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
-using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Commands;
 
@@ -14,16 +12,11 @@ internal sealed class DeviceNameCompleter : IArgumentCompleter
 {
     /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string typed = CompletionDevices.Unquote(wordToComplete);
-        IReadOnlyList<DeviceData> devices = CompletionDevices.Of(CompletionDevices.SessionFor(fakeBoundParameters));
-        return CompletionDevices.OfPlatforms(devices, fakeBoundParameters, honourPlatformParameter: true)
-            .Where(d => !string.IsNullOrEmpty(d.Description) && CompletionDevices.StartsWith(d.Description, typed))
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionDevices.Matching(fakeBoundParameters, wordToComplete, honourPlatformParameter: true, d => d.Description)
             .Select(d => d.Description!)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(description => new CompletionResult("'" + WildcardPattern.Escape(description).Replace("'", "''") + "'", description,
                 CompletionResultType.ParameterValue, description))
             .ToArray();
-    }
 }
