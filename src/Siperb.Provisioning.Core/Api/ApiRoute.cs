@@ -1,4 +1,3 @@
-
 namespace Siperb.Provisioning.Api;
 
 /// <summary>Which API call a request is; decides the error wording and what may be quoted.</summary>
@@ -8,4 +7,7 @@ internal enum ApiRoute
     Login,
     Devices,
     Device,
+
+    /// <summary>Any other path, sent by Invoke-SiperbRequest (<see cref="ApiRequest"/>).</summary>
+    Request,
 }
