@@ -38,9 +38,10 @@ foreach ($container in @($result.Containers | Sort-Object Duration -Descending))
     Write-Host ('  {0,7:N1} s  {1}' -f $container.Duration.TotalSeconds, (Split-Path -Leaf ([string]$container.Item)))
 }
 Write-Host 'Slowest Describe blocks (BeforeAll included, AfterAll not):'
+function Get-BlockTest($Block) { $Block.Tests; foreach ($inner in $Block.Blocks) { Get-BlockTest $inner } }
 $spans = foreach ($container in $result.Containers) {
     foreach ($block in $container.Blocks) {
-        $ends = @(foreach ($test in $block.Tests) { if ($test.ExecutedAt) { $test.ExecutedAt + $test.Duration } })
+        $ends = @(foreach ($test in Get-BlockTest $block) { if ($test.ExecutedAt) { $test.ExecutedAt + $test.Duration } })
         if (-not $block.ExecutedAt -or $ends.Count -eq 0) { continue }
         [pscustomobject]@{ Seconds = (($ends | Measure-Object -Maximum).Maximum - $block.ExecutedAt).TotalSeconds
             Name = '{0}: {1}' -f (Split-Path -Leaf ([string]$container.Item)), $block.Name }
