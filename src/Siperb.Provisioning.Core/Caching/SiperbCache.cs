@@ -23,8 +23,8 @@ internal sealed class SiperbCache
     /// <summary>A cached session older than this is renewed with a new login.</summary>
     public static readonly TimeSpan SessionMaxAge = TimeSpan.FromHours(24);
 
-    /// <summary>How long a writer waits for the lock before carrying on without writing.</summary>
-    public static readonly TimeSpan WriteLockWait = TimeSpan.FromSeconds(10);
+    /// <summary>How long a writer waits for the lock before carrying on without writing (10 s; tests may shorten it, <see cref="TestOnlySettings"/>).</summary>
+    public static TimeSpan WriteLockWait => TestOnlySettings.CacheLockWait(TimeSpan.FromSeconds(10));
 
     private readonly ICacheStorage _storage;
     private readonly bool _protect;

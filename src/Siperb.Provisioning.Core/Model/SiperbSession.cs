@@ -6,16 +6,6 @@ using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning;
 
-/// <summary>Where a session is kept.</summary>
-public enum SiperbSessionScope
-{
-    /// <summary>In this runspace's memory only.</summary>
-    Process,
-
-    /// <summary>In memory and in the current user's disk cache, keyed by a hash of the access token.</summary>
-    CurrentUser,
-}
-
 /// <summary>
 /// A Siperb API session as Get-SiperbSession returns it. Its default view shows no secret; the
 /// session token is a <see cref="SecureString"/>.

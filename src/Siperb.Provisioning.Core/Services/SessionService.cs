@@ -27,7 +27,7 @@ internal sealed class SessionService
     /// cache as the class says, without it straight to <c>/Login</c>. <paramref name="force"/> skips
     /// the cached session (the new one replaces it). Waits for the lock without blocking a thread.
     /// </summary>
-    public async Task<ApiSession> LogInAsync(SiperbClient client, string accessToken, bool useDiskCache, bool force, IClientLog log,
+    public async Task<ApiSession> LoginAsync(SiperbClient client, string accessToken, bool useDiskCache, bool force, IClientLog log,
         CancellationToken cancellationToken)
     {
         if (!useDiskCache) return await ApiSession.LoginAsync(client, accessToken, log, cancellationToken).ConfigureAwait(false);

@@ -5,7 +5,6 @@ using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
 using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
@@ -26,6 +25,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     internal const int ProgressActivityId = 0x5171;
 
     private readonly Queue<Task<ProvisioningOutcome>> _window = new();
+    private ProvisioningService? _service;
     private ProgressReporter? _progress;
     private long? _total;
     private long _done;
@@ -105,11 +105,12 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
                 ThrowTerminatingError(ToErrorRecord(e, token));
             }
             while (_window.Count >= ThrottleLimit) EmitHead();
-            ReadThroughCache readThrough = ReadThrough;
+            ProvisioningService service = _service ??= new ProvisioningService(ReadThrough, CacheKey);
             IClientLog log = Log;
+            bool asPlainText = AsPlainText.IsPresent;
             _window.Enqueue(ProvisioningOutcome.IsKnownNotScript(Platform)
                 ? Task.FromResult(ProvisioningOutcome.NotScript(token, Platform))
-                : Task.Run(() => FetchAsync(session, readThrough, token, log, Cancellation)));
+                : Task.Run(() => FetchAsync(service, session, token, asPlainText, log, Cancellation)));
             while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
             Flush();
         }
@@ -141,24 +142,13 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
         WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings, SiperbProvisioning.KnownSettings, knownFirst: true));
     }
 
-    private async Task<ProvisioningOutcome> FetchAsync(SiperbSession session, ReadThroughCache readThrough, string token, IClientLog log,
-        CancellationToken cancellationToken)
+    private static async Task<ProvisioningOutcome> FetchAsync(ProvisioningService service, SiperbSession session, string token,
+        bool asPlainText, IClientLog log, CancellationToken cancellationToken)
     {
-        ApiSession api = session.Api;
-        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, CacheKey, token);
         try
         {
-            ReadThroughResult<DeviceData> result = await readThrough.GetAsync(cacheKey, SiperbCache.ProvisioningKind, api.UserId,
-                $"the provisioning of '{token}'", payload => UsableCachedDevice(payload, token, log),
-                async ct =>
-                {
-                    DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: readThrough.IsEnabled)
-                        .ConfigureAwait(false);
-                    // Only provisioning that is served is stored.
-                    return new Fetched<DeviceData>(device, ProvisioningOutcome.IsProvisioned(device) ? device.RawJson : null);
-                },
-                staleAllowed: null, log, cancellationToken, CacheCredential.Of(api)).ConfigureAwait(false);
-            ProvisioningOutcome outcome = ProvisioningOutcome.Build(api, token, result.Value, AsPlainText.IsPresent);
+            ReadThroughResult<DeviceData> result = await service.GetAsync(session, token, log, cancellationToken).ConfigureAwait(false);
+            ProvisioningOutcome outcome = ProvisioningOutcome.Build(session.Api, token, result.Value, asPlainText);
             if (result.FromCache) outcome.Provisioning?.MarkFromCache(result.CachedAt, result.IsStale);
             return outcome;
         }
@@ -166,26 +156,5 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
         {
             return ProvisioningOutcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
         }
-    }
-
-    /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>
-    private static DeviceData? UsableCachedDevice(string payload, string token, IClientLog log)
-    {
-        DeviceData device;
-        try
-        {
-            device = DeviceData.Parse(payload);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            log.Warning($"The cached provisioning of '{token}' is damaged; it will be replaced.");
-            return null;
-        }
-        if (JwtInspector.IsExpired(device.Settings?.GetString("SipJwt"), DateTimeOffset.UtcNow))
-        {
-            log.Verbose($"The cached provisioning of '{token}' holds an expired JWT; it is not used.");
-            return null;
-        }
-        return device;
     }
 }

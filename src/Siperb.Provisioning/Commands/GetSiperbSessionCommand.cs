@@ -133,7 +133,7 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
             ThrowInvalidArgument("The -Proxy value must be an absolute URI such as http://proxy.example.com:8080.", Proxy);
         }
         Uri apiBaseUri = ResolveApiBaseUri(ApiBaseUri);
-        SiperbSession session = LogIn(accessToken, apiBaseUri, ConnectionSettingsFromParameters(), Force.IsPresent, Scope);
+        SiperbSession session = Login(accessToken, apiBaseUri, ConnectionSettingsFromParameters(), Force.IsPresent, Scope);
         if (RemoveOtherSessions) RemoveOtherSessionsOf(session);
         WriteObject(session);
     }

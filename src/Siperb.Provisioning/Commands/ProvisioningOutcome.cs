@@ -22,18 +22,15 @@ internal sealed class ProvisioningOutcome
 
     public static ProvisioningOutcome Fail(ErrorRecord error) => new(null, error);
 
-    /// <summary>True when the device is a script device that came with its provisioning: only such answers are served (and cached).</summary>
-    public static bool IsProvisioned(DeviceData device) =>
-        string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase) && device.Settings is not null;
-
     /// <summary>True when a platform is known and is not script (Get-SiperbProvisioning -Platform, bound from Get-SiperbDevice).</summary>
     public static bool IsKnownNotScript(string? platform) =>
         !string.IsNullOrWhiteSpace(platform) && !string.Equals(platform!.Trim(), "script", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The error of a device that is not a script device.</summary>
-    public static ProvisioningOutcome NotScript(string token, string? platform) => Fail(new ErrorRecord(
-        new InvalidOperationException($"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script."),
-        ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token));
+    public static ProvisioningOutcome NotScript(string token, string? platform) => Fail(ErrorMapping.Failure(
+        ErrorIds.DeviceNotScript, ErrorCategory.InvalidOperation, token,
+        $"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script.",
+        message => new InvalidOperationException(message)));
 
     public static ProvisioningOutcome Build(ApiSession api, string token, DeviceData device, bool asPlainText)
     {
@@ -43,9 +40,9 @@ internal sealed class ProvisioningOutcome
         }
         if (device.Settings is null)
         {
-            return Fail(new ErrorRecord(
-                new InvalidOperationException($"The service sent the device '{token}' without its provisioning (Settings_json). Check that -ApiBaseUri points at the Siperb API."),
-                ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token));
+            return Fail(ErrorMapping.Failure(ErrorIds.ProvisioningMissing, ErrorCategory.InvalidData, token,
+                $"The service sent the device '{token}' without its provisioning (Settings_json). Check that -ApiBaseUri points at the Siperb API.",
+                message => new InvalidOperationException(message)));
         }
         return new ProvisioningOutcome(new SiperbProvisioning(api.UserId, api.SessionToken, device, device.Settings, asPlainText), null);
     }

@@ -83,9 +83,9 @@ public sealed class TestSiperbRegistrationCommand : SiperbCmdlet
         string? notTestable = RegistrationProbe.WhyNotTestable(account, options);
         if (notTestable is not null)
         {
-            return Task.FromResult(Outcome.Fail(new ErrorRecord(
-                new ArgumentException(SecretScrubber.Scrub($"The provisioning of '{account.DeviceToken}' cannot be tested: {notTestable}. Check the device's settings in the Siperb Admin Control Panel, or fetch it again with Get-SiperbProvisioning.")),
-                ErrorIds.ProvisioningNotTestable, ErrorCategory.InvalidData, account.DeviceToken)));
+            return Task.FromResult(Outcome.Fail(ErrorMapping.Failure(ErrorIds.ProvisioningNotTestable, ErrorCategory.InvalidData, account.DeviceToken,
+                $"The provisioning of '{account.DeviceToken}' cannot be tested: {notTestable}. Check the device's settings in the Siperb Admin Control Panel, or fetch it again with Get-SiperbProvisioning.",
+                message => new ArgumentException(message))));
         }
         RegistrationProbe probe = _probe!;
         CancellationToken cancellation = Cancellation;
