@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 using Siperb.Provisioning.State;
 
 namespace Siperb.Provisioning.Commands;
@@ -64,14 +65,14 @@ public sealed class RemoveSiperbSessionCommand : SiperbCmdlet
         if (cachedSession)
         {
             SiperbCache.DeleteOutcome outcome = cache.Delete(SiperbCache.SessionKey(session.Api.AccessTokenHash!));
-            deleted += outcome.Deleted;
+            deleted += outcome.Deleted.Count;
             notDeleted.AddRange(outcome.NotDeleted);
         }
         if (ClearCache)
         {
-            SiperbCache.DeleteOutcome outcome = cache.ClearUser(session.UserId, Log);
+            SiperbCache.DeleteOutcome outcome = cache.DeleteEntries(CachedSessions.OfUser(cache.ListEntries(), session.UserId), everything: false, Log);
             Flush();
-            deleted += outcome.Deleted;
+            deleted += outcome.Deleted.Count;
             notDeleted.AddRange(outcome.NotDeleted);
         }
         WriteVerbose($"Deleted {deleted} cached entries of user {session.UserId} from {cache.Location}.");
