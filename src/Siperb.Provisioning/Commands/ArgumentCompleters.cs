@@ -135,9 +135,14 @@ internal static class CompletionDevices
         return "'" + text.Replace("'", "''") + "'";
     }
 
-    /// <summary>Matches case-insensitively at the start, as PowerShell's own completion does.</summary>
+    /// <summary>
+    /// Matches case-insensitively at the start, as PowerShell's own completion does; what holds
+    /// wildcards (*Tokyo, Lab?Bot) is matched as a pattern with * after it, as for file names.
+    /// </summary>
     public static bool StartsWith(string? value, string typed) =>
-        value is not null && value.StartsWith(typed, StringComparison.OrdinalIgnoreCase);
+        value is not null && (WildcardPattern.ContainsWildcardCharacters(typed)
+            ? new WildcardPattern(typed + "*", WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant).IsMatch(value)
+            : value.StartsWith(typed, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>Completes -DeviceToken from the session's devices (script devices, or those of -Platform).</summary>
@@ -204,6 +209,23 @@ internal sealed class UserIdCompleter : IArgumentCompleter
         return known.Where(k => CompletionDevices.StartsWith(k.Key, typed))
             .OrderBy(k => k.Key, StringComparer.Ordinal)
             .Select(k => new CompletionResult(k.Key, k.Key, CompletionResultType.ParameterValue, k.Value ?? k.Key))
+            .ToArray();
+    }
+}
+
+/// <summary>Completes a -Platform that takes any string (the value bound from a device) with the platform names the service uses.</summary>
+internal sealed class PlatformCompleter : IArgumentCompleter
+{
+    /// <summary>The platforms of Siperb devices; only script devices carry provisioning a script can use.</summary>
+    internal static readonly string[] Platforms = { "script", "ios", "android", "webpage", "electron" };
+
+    /// <inheritdoc/>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string typed = CompletionDevices.Unquote(wordToComplete);
+        return Platforms.Where(p => CompletionDevices.StartsWith(p, typed))
+            .Select(p => new CompletionResult(p, p, CompletionResultType.ParameterValue, p))
             .ToArray();
     }
 }
