@@ -511,6 +511,14 @@ Describe 'Clear-SiperbCache and Remove-SiperbSession' {
         @(Get-CacheEntry).Count | Should -Be 1
     }
 
+    It 'Remove-SiperbSession takes listed cached sessions by UserId and ApiBaseUri and deletes only theirs' {
+        $null = Connect-TestUser $Bob -Scope CurrentUser
+        $null = Connect-TestUser $Anna -Scope CurrentUser
+        Get-SiperbSession -ListAvailable | Where-Object UserId -EQ $Bob.UserId | Remove-SiperbSession
+        @(Get-CacheEntry | Where-Object Kind -EQ 'session').UserId | Should -Be @($Anna.UserId)
+        (Get-SiperbSession).UserId | Should -Be $Anna.UserId
+    }
+
     It 'Remove-SiperbSession deletes the session''s cached copy' {
         $null = Connect-TestUser $Anna -Scope CurrentUser
         @(Get-CacheEntry | Where-Object Kind -EQ 'session').Count | Should -Be 1

@@ -116,7 +116,7 @@ Describe 'SiperbSession carries what /Login returned' {
         foreach ($key in 'UserId', 'SessionToken', 'Email', 'ExpiresAt') { $session.AdditionalProperties.Contains($key) | Should -BeFalse }
     }
 
-    It 'shows user id, e-mail, expiry, scope and base URI within 120 columns, none cut, for <Who>' -TestCases @(
+    It 'shows user id, expiry, scope, e-mail and base URI within 120 columns, none cut, for <Who>' -TestCases @(
         @{ Who = 'anna'; Index = 0 }
         @{ Who = 'bob'; Index = 1 }
         @{ Who = 'a user without devices'; Index = 2 }
@@ -124,7 +124,7 @@ Describe 'SiperbSession carries what /Login returned' {
         $session = Connect-TestUser $Users[$Index] -Force -Scope CurrentUser
         $lines = Get-FirstTable ($session | Out-String -Width 120)
         Assert-TableFits $lines 120
-        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('UserId', 'Email', 'ExpiresAt', 'Scope', 'ApiBaseUri')
+        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('UserId', 'ExpiresAt', 'Scope', 'Email', 'ApiBaseUri')
         $row = $lines[2]
         $row | Should -Match ([regex]::Escape($session.UserId))
         $row | Should -Match ([regex]::Escape($session.Email))
@@ -524,6 +524,26 @@ Describe 'Argument completers' {
         }
     }
 
+    It 'completes a leading wildcard: <Line>' -TestCases @(
+        @{ Line = 'Get-SiperbDevice -Name *Dialer'; Expected = 'Robot Dialer (Proxy)' }
+        @{ Line = 'Get-SiperbDevice -Name *zürich'; Expected = 'Büro Zürich ☎ Nebenstelle' }
+        @{ Line = 'Get-SiperbProvisioning -DeviceToken *jwt'; Expected = 'script-ws-jwt' }
+    ) {
+        $completions = Get-Completion $Line
+        @($completions.ListItemText) | Should -Be @($Expected)
+    }
+
+    It 'completes every -Platform with platform names, never file names: <Command>' -TestCases @(
+        Get-Command -Module Siperb.Provisioning -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('Platform') } |
+            ForEach-Object { @{ Command = $_.Name } }
+    ) {
+        $completions = @(Get-Completion "$Command -Platform ")
+        $completions.CompletionText | Should -Contain 'script'
+        foreach ($platform in 'ios', 'android', 'webpage', 'electron') { $completions.CompletionText | Should -Contain $platform }
+        $completions | Where-Object ResultType -In 'ProviderItem', 'ProviderContainer' | Should -BeNullOrEmpty
+        @(Get-Completion "$Command -Platform we").CompletionText | Should -Be @('webpage')
+    }
+
     It 'lists the devices once for many completions (kept briefly in memory)' {
         $null = Connect-TestUser $Anna -Force   # a new session object: nothing kept for it yet
         Clear-SiperbEmulatorRequest -Emulator $Emulator
@@ -766,6 +786,116 @@ Describe 'Origin on the objects: FromCache, CachedAt and IsStale' {
     }
 }
 
+Describe 'No default table wraps a header at 80 or 120 columns' {
+    BeforeAll {
+        $null = Connect-TestUser $Anna -Force -Scope CurrentUser
+        $null = Connect-TestUser $Bob -Force -Scope CurrentUser
+        $script:Session = Connect-TestUser $Anna -Force -Scope CurrentUser
+        # One object of each type with a default table view, with its longest real values.
+        $script:Views = @{
+            SiperbSession       = @($Session)
+            SiperbCachedSession = @(Get-SiperbSession -ListAvailable)
+            SiperbDevice        = @(Get-SiperbDevice -Platform *)
+            SiperbProvisioning  = @(Get-SiperbDevice | Get-SiperbProvisioning)
+            SiperbCacheEntry    = @(Get-SiperbDevice -EnableCache -CacheKey views; Clear-SiperbCache -PassThru)
+        }
+        $null = Connect-TestUser $Anna -Force -Scope CurrentUser
+        # The header of the first table: the lines above its dashes line (more than one: a label wrapped).
+        function Get-TableHeader([string] $Text) {
+            $lines = @($Text -split "`r?`n" | Where-Object { $_.Trim() })
+            $dashes = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -match '^-+( +-+)*\s*$' })
+            $dashes | Should -BeGreaterThan 0 -Because "a table is expected in:`n$Text"
+            $lines[0..($dashes - 1)]
+        }
+    }
+
+    It 'checks a table view of every output type the module declares' {
+        $declared = Get-Command -Module Siperb.Provisioning -CommandType Cmdlet | ForEach-Object { $_.OutputType.Name } |
+            Where-Object { $_ -like 'Siperb.Provisioning.*' } | ForEach-Object { $_ -replace '^Siperb\.Provisioning\.' } | Sort-Object -Unique
+        $tables = Get-FormatData -TypeName ($declared | ForEach-Object { "Siperb.Provisioning.$_" }) |
+            Where-Object { $_.FormatViewDefinition.Control -is [System.Management.Automation.TableControl] } |
+            ForEach-Object { $_.TypeNames[0] -replace '^Siperb\.Provisioning\.' }
+        foreach ($type in $tables) {
+            if ($type -eq 'SiperbRegistrationResult') { continue }   # Test-SiperbRegistration's own suites lay out its table
+            $Views.Keys | Should -Contain $type -Because "every default table view is checked at 80 and 120 columns"
+        }
+    }
+
+    It '<Type> at <Width> columns: one header line, every label whole' -TestCases @(
+        foreach ($type in 'SiperbSession', 'SiperbCachedSession', 'SiperbDevice', 'SiperbProvisioning', 'SiperbCacheEntry') {
+            foreach ($width in 80, 120) { @{ Type = $type; Width = $width } }
+        }
+    ) {
+        $objects = $Views[$Type]
+        $objects.Count | Should -BeGreaterThan 0
+        $text = $objects | Out-String -Width $Width
+        $header = @(Get-TableHeader $text)
+        $header.Count | Should -Be 1 -Because "a wrapped label puts part of it on a line of its own:`n$($header -join "`n")"
+        foreach ($line in $text -split "`r?`n") { $line.TrimEnd().Length | Should -BeLessOrEqual $Width }
+        $labels = (Get-FormatData -TypeName "Siperb.Provisioning.$Type").FormatViewDefinition |
+            Where-Object { $_.Control -is [System.Management.Automation.TableControl] } | Select-Object -First 1 |
+            ForEach-Object { $_.Control.Headers.Label }
+        $shown = $header[0] -split '\s+' | Where-Object { $_ }
+        foreach ($label in $shown) { $labels | Should -Contain $label -Because 'a label is shown whole or not at all' }
+        if ($Width -eq 120) { $shown | Should -Be $labels }
+    }
+}
+
+Describe 'Objects from Start-Job and Import-Clixml bind as the live ones do' {
+    BeforeAll {
+        $null = Connect-TestUser $Anna -Force
+        $job = Start-Job -ScriptBlock {
+            param($module, $pat, $uri)
+            Import-Module $module
+            $session = Get-SiperbSession -AccessToken (ConvertTo-SecureString $pat -AsPlainText -Force) -ApiBaseUri $uri -Scope Process
+            $session
+            Get-SiperbDevice | Select-Object -First 2
+            Get-SiperbProvisioning 'script-proxy'
+        } -ArgumentList $env:SIPERB_TEST_MODULE_PATH, $Anna.Pat, $BaseUri
+        $script:FromJob = @(Receive-Job $job -Wait -AutoRemoveJob)
+        $path = Join-Path $TestDrive 'devices.xml'
+        Get-SiperbDevice | Select-Object -First 2 | Export-Clixml -LiteralPath $path
+        $script:FromClixml = @(Import-Clixml -LiteralPath $path)
+    }
+
+    BeforeEach { Clear-SiperbEmulatorRequest -Emulator $Emulator }
+
+    It 'Get-SiperbProvisioning takes <Source> devices by DeviceToken and UserId' -TestCases @(
+        @{ Source = 'Start-Job' }, @{ Source = 'Import-Clixml' }
+    ) {
+        $devices = if ($Source -eq 'Start-Job') { $FromJob | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.Siperb.Provisioning.SiperbDevice' } } else { $FromClixml }
+        $devices.Count | Should -Be 2
+        $provisioned = @($devices | Get-SiperbProvisioning)
+        $provisioned.DeviceToken | Should -Be $devices.DeviceToken
+        @(Get-DeviceCall).Count | Should -Be 2
+    }
+
+    It 'Get-SiperbProvisioning takes a provisioning object from Start-Job by DeviceToken' {
+        $provisioning = $FromJob | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.Siperb.Provisioning.SiperbProvisioning' }
+        (@($provisioning | Get-SiperbProvisioning)).DeviceToken | Should -Be 'script-proxy'
+    }
+
+    It 'Clear-SiperbCache and Remove-SiperbSession take a session from Start-Job by UserId' {
+        $session = $FromJob | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.Siperb.Provisioning.SiperbSession' }
+        $session.UserId | Should -Be $Anna.UserId
+        $errors = $null
+        $session | Clear-SiperbCache -WhatIf -ErrorVariable errors
+        $session | Remove-SiperbSession -WhatIf -ErrorVariable +errors
+        $errors | Should -BeNullOrEmpty
+    }
+
+    It 'refuses an object without DeviceToken (a Token column) instead of sending "@{Token=...}", and goes on with the next input' {
+        $errors = $null
+        $result = @([pscustomobject]@{ Token = 'script-proxy' }, 'script-ws-jwt' | Get-SiperbProvisioning -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $result.DeviceToken | Should -Be @('script-ws-jwt')
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        $errors[0].Exception.Message | Should -Match 'no DeviceToken property \(it has: Token\)'
+        @(Get-ApiRequest | Where-Object { $_.RawTarget -match '%40%7B|@\{' }) | Should -BeNullOrEmpty
+        @(Get-DeviceCall).Count | Should -Be 1
+    }
+}
+
 Describe 'Connect-Siperb and Disconnect-Siperb' {
     It 'exports <Alias> as an alias of <Command>' -TestCases @(
         @{ Alias = 'Connect-Siperb'; Command = 'Get-SiperbSession' }
@@ -785,7 +915,7 @@ Describe 'Connect-Siperb and Disconnect-Siperb' {
         Get-LoginCount | Should -Be 1
         (Get-SiperbSession).UserId | Should -Be $Bob.UserId
         Disconnect-Siperb
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
 

@@ -90,6 +90,14 @@ internal static class CachedSessions
     public static List<SiperbCache.ListedEntry> OfUser(IReadOnlyList<SiperbCache.ListedEntry> entries, string userId) =>
         entries.Where(e => e.UserId is not null && SameUser(e.UserId, userId)).ToList();
 
+    /// <summary>The cached sessions of <paramref name="userId"/>, at <paramref name="apiBaseUri"/> when given (with those that do not say theirs).</summary>
+    public static List<SiperbCache.ListedEntry> SessionsOfUser(IReadOnlyList<SiperbCache.ListedEntry> entries, string userId, Uri? apiBaseUri) =>
+        SessionsIn(entries)
+            .Where(s => SameUser(s.Session.UserId, userId)
+                && (apiBaseUri is null || s.Session.ApiBaseUri is null || Uri.Equals(s.Session.ApiBaseUri, apiBaseUri)))
+            .Select(s => s.Listed)
+            .ToList();
+
     /// <summary>The one rule of who an entry answers: the credential it was stored for (<see cref="CacheCredential.Matches"/>).</summary>
     private static bool CanAnswer(CacheEntry entry, HashSet<string> credentials) =>
         credentials.Any(credential => CacheCredential.Matches(entry, credential));

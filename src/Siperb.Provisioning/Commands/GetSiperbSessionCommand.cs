@@ -114,8 +114,9 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
         if (accessToken is null)
         {
             SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
-            if (current is null) ThrowTerminatingError(SessionErrors.NoSession());
-            WriteObject(current);
+            // Said at once, as a Get- cmdlet says "not found": non-terminating, so -ErrorAction SilentlyContinue probes quietly.
+            if (current is null) WriteError(SessionErrors.NoSession());
+            else WriteObject(current);
             return;
         }
         if (Proxy is not null && !Proxy.IsAbsoluteUri)

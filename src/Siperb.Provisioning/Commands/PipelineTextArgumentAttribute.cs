@@ -36,6 +36,9 @@ internal sealed class PipelineTextArgumentAttribute : ArgumentTransformationAttr
     {
         object? plain = value is PSObject wrapped ? wrapped.BaseObject : value;
         if (plain is null or string or char || plain.GetType().IsPrimitive || plain is decimal) return;
+        // An object with the property is left alone: PowerShell tries the pipeline binding by value first
+        // (this attribute runs then too, and throwing would stop it), fails, and binds it by name.
+        if (PSObject.AsPSObject(value).Properties[_propertyName] is not null) return;
         var names = new List<string>();
         if (plain is IDictionary dictionary)
         {
