@@ -208,7 +208,7 @@ Describe 'about_Siperb.Provisioning' {
     }
 
     It 'documents every error id the module can write, with what to do about it' {
-        $errorIds = [Siperb.Provisioning.SiperbSession].Assembly.GetType('Siperb.Provisioning.Commands.ErrorIds', $true)
+        $errorIds = [Siperb.Provisioning.ModuleInitializer].Assembly.GetType('Siperb.Provisioning.Commands.ErrorIds', $true)
         $ids = $errorIds.GetFields() | Where-Object IsLiteral | ForEach-Object { $_.GetValue($null) }
         $ids | Should -Not -BeNullOrEmpty
         $ids | Where-Object { $AboutText -notmatch "\b$_\b" } | Should -BeNullOrEmpty

@@ -174,7 +174,7 @@ public class DependencyResolverTests
             var answered = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
             var refused = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
 
-            var referrers = new List<string> { typeof(DependencyResolver).Assembly.Location };
+            var referrers = new List<string> { typeof(DependencyResolver).Assembly.Location, typeof(Api.RuntimeInfo).Assembly.Location };
             referrers.AddRange(shipped.Select(f => Path.Combine(folder, Path.GetFileName(f))));
             foreach (string referrer in referrers)
             {
@@ -238,6 +238,8 @@ public class DependencyResolverTests
         {
             if (package.Name.StartsWith("PowerShellStandard.Library/", StringComparison.OrdinalIgnoreCase)) continue;
             if (!package.Value.TryGetProperty("runtime", out JsonElement runtime)) continue;
+            JsonElement library = root.GetProperty("libraries").GetProperty(package.Name);
+            if (library.GetProperty("type").GetString() == "project") continue; // Siperb.Provisioning.Core ships beside the module DLL
             string libraryPath = root.GetProperty("libraries").GetProperty(package.Name).GetProperty("path").GetString()!;
             foreach (JsonProperty file in runtime.EnumerateObject())
             {
