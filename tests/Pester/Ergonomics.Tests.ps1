@@ -797,7 +797,7 @@ Describe 'No default table wraps a header at 80 or 120 columns' {
             SiperbCachedSession = @(Get-SiperbSession -ListAvailable)
             SiperbDevice        = @(Get-SiperbDevice -Platform *)
             SiperbProvisioning  = @(Get-SiperbDevice | Get-SiperbProvisioning)
-            SiperbCacheEntry    = @(Get-SiperbDevice -EnableCache -CacheKey views; Clear-SiperbCache -PassThru)
+            SiperbCacheEntry    = @($null = Get-SiperbDevice -EnableCache -CacheKey views; Clear-SiperbCache -PassThru)
         }
         $null = Connect-TestUser $Anna -Force -Scope CurrentUser
         # The header of the first table: the lines above its dashes line (more than one: a label wrapped).
