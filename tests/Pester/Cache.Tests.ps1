@@ -355,6 +355,7 @@ Describe 'Cached sessions: -ListAvailable only lists; Clear-SiperbCache -Expired
             $entry.ApiBaseUri.OriginalString.TrimEnd('/') | Should -Be $BaseUri.TrimEnd('/')
             $entry.CreatedAt | Should -BeGreaterThan ([datetimeoffset]::UtcNow.AddMinutes(-5))
             $entry.ExpiresAt | Should -BeGreaterThan ([datetimeoffset]::UtcNow.AddDays(24))
+            $entry.PSObject.Properties.Name | Should -Contain 'IsExpired'
             $entry.IsExpired | Should -BeFalse
         }
         @($listed | Where-Object IsCurrent).UserId | Should -Be $Users[-1].UserId

@@ -533,15 +533,15 @@ Describe 'Argument completers' {
         @($completions.ListItemText) | Should -Be @($Expected)
     }
 
-    It 'completes every -Platform with platform names, never file names: <Command>' -TestCases @(
-        Get-Command -Module Siperb.Provisioning -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('Platform') } |
-            ForEach-Object { @{ Command = $_.Name } }
-    ) {
-        $completions = @(Get-Completion "$Command -Platform ")
-        $completions.CompletionText | Should -Contain 'script'
-        foreach ($platform in 'ios', 'android', 'webpage', 'electron') { $completions.CompletionText | Should -Contain $platform }
-        $completions | Where-Object ResultType -In 'ProviderItem', 'ProviderContainer' | Should -BeNullOrEmpty
-        @(Get-Completion "$Command -Platform we").CompletionText | Should -Be @('webpage')
+    It 'completes every -Platform with platform names, never file names' {
+        $commands = @(Get-Command -Module Siperb.Provisioning -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('Platform') })
+        $commands.Count | Should -BeGreaterOrEqual 2 -Because 'Get-SiperbDevice and Get-SiperbProvisioning have -Platform'
+        foreach ($command in $commands.Name) {
+            $completions = @(Get-Completion "$command -Platform ")
+            foreach ($platform in 'script', 'ios', 'android', 'webpage', 'electron') { $completions.CompletionText | Should -Contain $platform -Because $command }
+            $completions | Where-Object ResultType -In 'ProviderItem', 'ProviderContainer' | Should -BeNullOrEmpty -Because $command
+            @(Get-Completion "$command -Platform we").CompletionText | Should -Be @('webpage') -Because $command
+        }
     }
 
     It 'lists the devices once for many completions (kept briefly in memory)' {
