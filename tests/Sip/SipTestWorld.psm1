@@ -676,6 +676,22 @@ function Stop-SilentWebSocketServer {
     $Server.Process.Dispose()
 }
 
+function Get-BrowserTestSkipReason {
+    <#
+    .SYNOPSIS
+    Null when the headless-Chromium tests can run here (chromium and certutil found); else the one
+    line saying why not and how to install them. SIPERB_TEST_CHROMIUM points at another browser binary.
+    #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+    $chromium = if ($env:SIPERB_TEST_CHROMIUM) { Find-SipTool 'chromium' $env:SIPERB_TEST_CHROMIUM } else { Find-SipTool 'chromium' }
+    if (-not $chromium) { return 'Chromium tests skipped: chromium is not installed; run: apt-get install -y chromium libnss3-tools' }
+    if (-not (Find-SipTool 'certutil')) { return 'Chromium tests skipped: certutil is not installed; run: apt-get install -y chromium libnss3-tools' }
+    $null
+}
+
 Export-ModuleMember -Function Get-SipTestTool, Get-SipTestSkipReason, New-SipTestCa, Get-SipFreePort, Start-SipRegistrar,
     Stop-SipRegistrar, Add-SipRegistrarUser, Get-SipRegistrarLogPosition, Get-SipRegistrarLog, Get-SipRegistrarContact,
-    Initialize-SipClient, Invoke-SipClient, Start-SilentWebSocketServer, Get-SilentWebSocketServerEvent, Stop-SilentWebSocketServer
+    Initialize-SipClient, Invoke-SipClient, Start-SilentWebSocketServer, Get-SilentWebSocketServerEvent, Stop-SilentWebSocketServer,
+    Start-SipNode, Get-BrowserTestSkipReason

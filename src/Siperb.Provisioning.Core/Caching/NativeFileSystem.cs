@@ -8,9 +8,11 @@ using Microsoft.Win32.SafeHandles;
 namespace Siperb.Provisioning.Caching;
 
 /// <summary>
-/// The few file-system operations the cache needs that netstandard2.0 cannot express: folders and
-/// files created with owner-only rights from the first moment, atomic replacement, and (on
-/// Windows) an owner-only ACL and DPAPI. Everything else is plain System.IO.
+/// The few file-system operations that netstandard2.0 cannot express, for the cache and for the
+/// config files of Files/OwnerOnlyFileWriter (the one place of the module's P/Invoke file helpers):
+/// folders and files created with owner-only rights from the first moment, atomic replacement and
+/// moves that never replace, lstat/fstat, and (on Windows) an owner-only ACL and DPAPI. Everything
+/// else is plain System.IO.
 /// </summary>
 internal static class NativeFileSystem
 {
@@ -225,7 +227,7 @@ internal static class NativeFileSystem
         if (fd < 0)
         {
             int error = Marshal.GetLastWin32Error();
-            throw new IOException($"Cannot create a cache file ({new Win32Exception(error).Message}).");
+            throw new IOException($"Cannot create the file ({new Win32Exception(error).Message}).");
         }
         var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
         return new FileStream(handle, FileAccess.Write, 4096);
@@ -238,13 +240,13 @@ internal static class NativeFileSystem
         {
             if (!Windows.MoveFileEx(source, destination, 0x1 | 0x8 /* REPLACE_EXISTING | WRITE_THROUGH */))
             {
-                throw new IOException($"Cannot replace a cache entry ({new Win32Exception(Marshal.GetLastWin32Error()).Message}).");
+                throw new IOException($"Cannot move the file into place ({new Win32Exception(Marshal.GetLastWin32Error()).Message}).");
             }
             return;
         }
         if (Unix.rename(Utf8z(source), Utf8z(destination)) != 0)
         {
-            throw new IOException($"Cannot replace a cache entry ({new Win32Exception(Marshal.GetLastWin32Error()).Message}).");
+            throw new IOException($"Cannot move the file into place ({new Win32Exception(Marshal.GetLastWin32Error()).Message}).");
         }
     }
 
@@ -259,6 +261,54 @@ internal static class NativeFileSystem
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="source"/> to <paramref name="destination"/> unless that name exists; false
+    /// when it does (the check and the move are one step where the file system allows: link(2) on Unix,
+    /// the caller deleting the source afterwards; MoveFileEx without REPLACE_EXISTING on Windows).
+    /// </summary>
+    public static bool MoveWithoutReplacing(string source, string destination)
+    {
+        if (IsWindows)
+        {
+            if (Windows.MoveFileEx(source, destination, 0x8 /* WRITE_THROUGH */)) return true;
+            int error = Marshal.GetLastWin32Error();
+            if (error == 80 /* ERROR_FILE_EXISTS */ || error == 183 /* ERROR_ALREADY_EXISTS */) return false;
+            throw new IOException($"Cannot move the file into place ({new Win32Exception(error).Message}).");
+        }
+        if (Unix.link(Utf8z(source), Utf8z(destination)) == 0) return true;
+        int linkError = Marshal.GetLastWin32Error();
+        if (linkError == EEXIST) return false;
+        // A file system without hard links: check, then rename (a narrow race, only there).
+        if (LStat(destination) is not null) return false;
+        ReplaceAtomically(source, destination);
+        return true;
+    }
+
+    /// <summary>
+    /// Creates one folder level owner-only whatever the umask (mkdir 0700, then chmod 0700 on Unix; a
+    /// protected owner-only DACL on Windows); false when the name already exists (nothing changed).
+    /// </summary>
+    public static bool CreateOwnerOnlyFolderLevel(string path)
+    {
+        if (IsWindows)
+        {
+            if (Directory.Exists(path) || File.Exists(path)) return false;
+            WindowsSecurity.CreateOwnerOnlyDirectory(path);
+            return true;
+        }
+        if (Unix.mkdir(Utf8z(path), OwnerOnlyFolderMode) != 0)
+        {
+            int error = Marshal.GetLastWin32Error();
+            if (error == EEXIST) return false;
+            throw new IOException($"Cannot create the folder ({new Win32Exception(error).Message}).");
+        }
+        if (Unix.chmod(Utf8z(path), OwnerOnlyFolderMode) != 0)
+        {
+            throw new IOException($"Cannot make the new folder owner-only ({new Win32Exception(Marshal.GetLastWin32Error()).Message}).");
+        }
+        return true;
     }
 
     /// <summary>A NUL-terminated UTF-8 path, as the C library takes it.</summary>
@@ -319,6 +369,9 @@ internal static class NativeFileSystem
 
         [DllImport("libc", SetLastError = true)]
         public static extern int rename(byte[] oldPath, byte[] newPath);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int link(byte[] oldPath, byte[] newPath);
     }
 
     private static class Windows

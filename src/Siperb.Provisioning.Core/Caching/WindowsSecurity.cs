@@ -105,6 +105,13 @@ internal static class WindowsSecurity
         }
     }
 
+    /// <summary>The owner SID of <paramref name="path"/> (null when unknown), and whether this process may trust it as its own.</summary>
+    public static bool IsOwnedByCurrentUser(string path, out string? ownerSid)
+    {
+        ownerSid = OwnerSidOf(path);
+        return IsTrustedOwner(ownerSid, CurrentUserSid(), Native.IsUserAnAdmin());
+    }
+
     private static string? OwnerSidOf(string path)
     {
         int result = Native.GetNamedSecurityInfoW(path, 1 /* SE_FILE_OBJECT */, 0x1 /* OWNER_SECURITY_INFORMATION */,

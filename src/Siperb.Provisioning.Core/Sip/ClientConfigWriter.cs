@@ -19,6 +19,12 @@ namespace Siperb.Provisioning.Sip;
 /// provisioning's SipHeaders hold (no <c>authorization_jwt</c>, which would replace the digest
 /// answer in JsSIP); register expires 600 s, JsSIP's own default.
 /// </para>
+/// <para>
+/// One device, one binding: both documents carry the device's stable instance id
+/// (<see cref="DeviceInstanceId"/>), JsSIP as <c>instance_id</c>, SIP.js as <c>instanceId</c> with
+/// <c>instanceIdAlwaysAdded</c> and <c>registererOptions.regId</c> 1 (RFC 5626), so every start of the
+/// same file (a page reload) refreshes the one binding instead of adding another.
+/// </para>
 /// </summary>
 internal static class ClientConfigWriter
 {
@@ -40,11 +46,14 @@ internal static class ClientConfigWriter
         return null;
     }
 
-    /// <summary>The JSON document for <paramref name="format"/>.</summary>
-    public static string Write(SipAccount account, SiperbClientConfigFormat format) => format switch
+    /// <summary>The registration id (RFC 5626 reg-id) of the one flow each config registers; JsSIP always sends 1.</summary>
+    public const int RegId = 1;
+
+    /// <summary>The JSON document for <paramref name="format"/>; <paramref name="instanceId"/> is the device's <see cref="DeviceInstanceId"/>.</summary>
+    public static string Write(SipAccount account, SiperbClientConfigFormat format, string instanceId) => format switch
     {
-        SiperbClientConfigFormat.JsSIP => WriteJsSip(account),
-        SiperbClientConfigFormat.SipJs => WriteSipJs(account),
+        SiperbClientConfigFormat.JsSIP => WriteJsSip(account, instanceId),
+        SiperbClientConfigFormat.SipJs => WriteSipJs(account, instanceId),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 
@@ -52,7 +61,7 @@ internal static class ClientConfigWriter
     public static string FormatName(SiperbClientConfigFormat format) => format.ToString().ToLowerInvariant();
 
     /// <summary>A JsSIP 3.x UA configuration.</summary>
-    public static string WriteJsSip(SipAccount account)
+    public static string WriteJsSip(SipAccount account, string instanceId)
     {
         return Json(writer =>
         {
@@ -67,13 +76,14 @@ internal static class ClientConfigWriter
             writer.WriteEndArray();
             writer.WriteBoolean("register", true);
             writer.WriteNumber("register_expires", RegisterExpires);
+            writer.WriteString("instance_id", instanceId);
             WriteHeaders(writer, "extra_headers", account.Headers);
             writer.WriteEndObject();
         });
     }
 
     /// <summary>SIP.js 0.21: userAgentOptions, registererOptions, and the extra headers for INVITEs.</summary>
-    public static string WriteSipJs(SipAccount account)
+    public static string WriteSipJs(SipAccount account, string instanceId)
     {
         return Json(writer =>
         {
@@ -84,12 +94,15 @@ internal static class ClientConfigWriter
             WriteOptional(writer, "authorizationPassword", account.Password);
             WriteOptional(writer, "displayName", account.DisplayName);
             WriteOptional(writer, "contactName", string.IsNullOrEmpty(account.Contact) ? null : account.Contact);
+            writer.WriteString("instanceId", instanceId);
+            writer.WriteBoolean("instanceIdAlwaysAdded", true);
             writer.WriteStartObject("transportOptions");
             writer.WriteString("server", account.WebSocketUri!.AbsoluteUri);
             writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteStartObject("registererOptions");
             writer.WriteNumber("expires", RegisterExpires);
+            writer.WriteNumber("regId", RegId);
             WriteHeaders(writer, "extraHeaders", account.Headers);
             writer.WriteEndObject();
             WriteHeaders(writer, "extraHeaders", account.Headers);

@@ -10,16 +10,17 @@ namespace Siperb.Provisioning.Commands;
 internal static class ClientConfigErrors
 {
     /// <summary>
-    /// The accounts of <paramref name="provisioning"/> that can become a client config, in order; for
+    /// The accounts of <paramref name="provisioning"/> that can become a client config, in order, each
+    /// with the device's stable instance id (<see cref="DeviceInstanceId"/> of user and device); for
     /// each one that cannot, a ProvisioningIncomplete error goes to <paramref name="writeError"/>.
     /// </summary>
-    public static IEnumerable<SipAccount> ConvertibleAccounts(SiperbProvisioning[] provisioning, Action<ErrorRecord> writeError)
+    public static IEnumerable<(SipAccount Account, string InstanceId)> ConvertibleAccounts(SiperbProvisioning[] provisioning, Action<ErrorRecord> writeError)
     {
         foreach (SiperbProvisioning item in provisioning)
         {
             SipAccount account = SipAccount.From(item);
             ErrorRecord? incomplete = Incomplete(account);
-            if (incomplete is null) yield return account;
+            if (incomplete is null) yield return (account, DeviceInstanceId.For(item.UserId ?? string.Empty, item.DeviceToken ?? string.Empty));
             else writeError(incomplete);
         }
     }

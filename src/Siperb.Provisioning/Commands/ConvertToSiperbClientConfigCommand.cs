@@ -24,10 +24,10 @@ public sealed class ConvertToSiperbClientConfigCommand : SiperbCmdlet
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
-        foreach (SipAccount account in ClientConfigErrors.ConvertibleAccounts(Provisioning!, WriteError))
+        foreach ((SipAccount account, string instanceId) in ClientConfigErrors.ConvertibleAccounts(Provisioning!, WriteError))
         {
             WriteVerbose(SecretScrubber.Scrub($"Converted the provisioning of '{account.DeviceToken}' to a {Format} configuration."));
-            WriteObject(ClientConfigWriter.Write(account, Format));
+            WriteObject(ClientConfigWriter.Write(account, Format, instanceId));
         }
     }
 }

@@ -60,11 +60,17 @@ internal static class ErrorIds
     /// <summary>ConvertTo-/Export-SiperbClientConfig: the provisioning lacks what a client config needs (SIP user, domain, WebSocket server).</summary>
     public const string ProvisioningIncomplete = nameof(ProvisioningIncomplete);
 
-    /// <summary>Export-SiperbClientConfig -NoClobber: the file exists and was left untouched.</summary>
-    public const string ClientConfigExists = nameof(ClientConfigExists);
-
     /// <summary>Export-SiperbClientConfig: the folder or the file could not be written.</summary>
     public const string ClientConfigWriteFailed = nameof(ClientConfigWriteFailed);
+
+    /// <summary>Export-SiperbClientConfig: -Path names a file (or something else that is not a folder).</summary>
+    public const string ClientConfigPathNotAFolder = nameof(ClientConfigPathNotAFolder);
+
+    /// <summary>Export-SiperbClientConfig: the config folder is a link, another user's, or writable by group or other users.</summary>
+    public const string ClientConfigFolderRefused = nameof(ClientConfigFolderRefused);
+
+    /// <summary>Export-SiperbClientConfig -Prune: a config file of a device not in the run could not be deleted.</summary>
+    public const string ClientConfigNotRemoved = nameof(ClientConfigNotRemoved);
 
     /// <summary>A cache entry could not be deleted (a read-only file system, no permission); it is still on disk.</summary>
     public const string CacheEntryNotDeleted = nameof(CacheEntryNotDeleted);

@@ -1,25 +1,24 @@
 using System;
 using System.IO;
 using System.Management.Automation;
-using System.Text;
 using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Files;
 using Siperb.Provisioning.Sip;
 
 namespace Siperb.Provisioning.Commands;
 
 /// <summary>
-/// <para type="synopsis">Writes a JsSIP or SIP.js client configuration file per device, owner-only and atomically.</para>
-/// <para type="description">The folder is created owner-only when missing; each file is owner-only from creation
-/// (0600 on Unix, owner-only ACL on Windows), written to a temp file in the same folder and renamed into place.
-/// File names come from the device token made safe for every file system.</para>
+/// <para type="synopsis">Writes a JsSIP or SIP.js client configuration file per device into a config folder, owner-only and atomically; safe to run every night.</para>
+/// <para type="description">Equal files are left untouched; -NoClobber keeps files with other content; -Prune deletes this
+/// module's config files of devices not in the run. The config folder must be the user's own and writable by no one else.</para>
 /// </summary>
 [Cmdlet(VerbsData.Export, "SiperbClientConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(FileInfo))]
+[OutputType(typeof(SiperbClientConfigFile))]
 public sealed class ExportSiperbClientConfigCommand : SiperbCmdlet
 {
-    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
-    private string? _folder;
+    private ClientConfigExport? _export;
+    private int _skipped;
+    private bool _anyInput;
 
     /// <summary>The provisioning to export (from Get-SiperbProvisioning, with or without -AsPlainText).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -30,59 +29,122 @@ public sealed class ExportSiperbClientConfigCommand : SiperbCmdlet
     [Parameter(Mandatory = true)]
     public SiperbClientConfigFormat Format { get; set; }
 
-    /// <summary>The folder to write into; created owner-only when missing.</summary>
+    /// <summary>The config folder to write into (a folder, not a file); created owner-only when missing.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>Leave an existing file untouched and write a ClientConfigExists error for it.</summary>
+    /// <summary>Keep existing files whose content differs (Action Skipped; one warning with the count).</summary>
     [Parameter]
     public SwitchParameter NoClobber { get; set; }
 
-    /// <summary>Emit a FileInfo for each file written.</summary>
+    /// <summary>Delete this module's config files (of this format) in the folder for devices not in this run.</summary>
+    [Parameter]
+    public SwitchParameter Prune { get; set; }
+
+    /// <summary>Emit a SiperbClientConfigFile (with its Action) for each file.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc/>
     protected override void BeginProcessing()
     {
-        _folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        string folder = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        _export = new ClientConfigExport(folder, Format, NoClobber.IsPresent);
+        try
+        {
+            _export.CheckFolder();
+        }
+        catch (ConfigFolderRefusedException e)
+        {
+            ThrowTerminatingError(FolderRefused(e));
+        }
     }
 
     /// <inheritdoc/>
     protected override void ProcessRecord()
     {
-        foreach (SipAccount account in ClientConfigErrors.ConvertibleAccounts(Provisioning!, WriteError))
+        foreach (SiperbProvisioning item in Provisioning!)
         {
-            string file = System.IO.Path.Combine(_folder!, ClientConfigFileName.For(account.DeviceToken, Format));
-            if (!ShouldProcess(file, $"Write the {Format} configuration of '{account.DeviceToken}' (it holds the SIP password; the file is owner-only)")) continue;
-            Export(account, file);
+            _anyInput = true;
+            _export!.Cover(item.DeviceToken ?? string.Empty);
+        }
+        foreach ((SipAccount account, string instanceId) in ClientConfigErrors.ConvertibleAccounts(Provisioning!, WriteError))
+        {
+            string file = _export!.PathOf(account.DeviceToken);
+            if (!ShouldProcess(file, $"Write the {Format} configuration of '{account.DeviceToken}' (it holds the SIP password and the session token; the file is owner-only)")) continue;
+            Export(account, instanceId, file);
         }
     }
 
-    private void Export(SipAccount account, string file)
+    /// <inheritdoc/>
+    protected override void EndProcessing()
     {
-        bool written;
+        if (_skipped > 0)
+        {
+            WriteWarning($"{_skipped} config file(s) in '{_export!.Folder}' differ from the provisioning and were kept (-NoClobber). Leave out -NoClobber to update them.");
+        }
+        if (Prune.IsPresent) PruneUncovered();
+    }
+
+    private void Export(SipAccount account, string instanceId, string file)
+    {
+        SiperbClientConfigFile result;
         try
         {
-            OwnerOnlyFileWriter.EnsureFolder(_folder!);
-            written = OwnerOnlyFileWriter.Write(file, s_utf8.GetBytes(ClientConfigWriter.Write(account, Format)), NoClobber.IsPresent);
+            result = _export!.Write(account, instanceId);
+        }
+        catch (ConfigFolderRefusedException e)
+        {
+            ThrowTerminatingError(FolderRefused(e));
+            return;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
             WriteError(new ErrorRecord(
-                new IOException(SecretScrubber.Scrub($"Cannot write the client config of '{account.DeviceToken}' to '{file}': {e.Message} Check that the folder is yours and writable, or pass another -Path."), e),
+                new IOException(SecretScrubber.Scrub($"Cannot write the config file of '{account.DeviceToken}' to '{file}': {e.Message} Check that the config folder is yours and writable, or pass another -Path."), e),
                 ErrorIds.ClientConfigWriteFailed, ErrorCategory.WriteError, account.DeviceToken));
             return;
         }
-        if (!written)
+        if (result.Action == SiperbClientConfigAction.Skipped) _skipped++;
+        WriteVerbose(SecretScrubber.Scrub($"{result.Action}: the {Format} config file of '{account.DeviceToken}', '{file}' (owner-only)."));
+        if (PassThru.IsPresent) WriteObject(result);
+    }
+
+    private void PruneUncovered()
+    {
+        if (!_anyInput)
         {
-            WriteError(new ErrorRecord(
-                new IOException(SecretScrubber.Scrub($"The file '{file}' exists and was left as it is. Leave out -NoClobber to overwrite it.")),
-                ErrorIds.ClientConfigExists, ErrorCategory.ResourceExists, account.DeviceToken));
+            WriteWarning("No provisioning came in, so -Prune deleted nothing (it never empties a config folder on an empty run).");
             return;
         }
-        WriteVerbose(SecretScrubber.Scrub($"Wrote the {Format} configuration of '{account.DeviceToken}' to '{file}' (owner-only)."));
-        if (PassThru.IsPresent) WriteObject(new FileInfo(file));
+        foreach (SiperbClientConfigFile file in _export!.FindUncovered())
+        {
+            if (!ShouldProcess(file.FullName, $"Remove the {Format} config file (its device was not in this run)")) continue;
+            try
+            {
+                _export.Remove(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                WriteError(new ErrorRecord(
+                    new IOException(SecretScrubber.Scrub($"Cannot remove the config file '{file.FullName}': {e.Message} Check that the config folder is yours and writable."), e),
+                    ErrorIds.ClientConfigNotRemoved, ErrorCategory.WriteError, file.FullName));
+                continue;
+            }
+            WriteVerbose(SecretScrubber.Scrub($"Removed: the {Format} config file '{file.FullName}' (its device was not in this run)."));
+            if (PassThru.IsPresent) WriteObject(file);
+        }
+    }
+
+    private static ErrorRecord FolderRefused(ConfigFolderRefusedException e)
+    {
+        bool notAFolder = e.Problem == ConfigFolderProblem.NotAFolder;
+        string fix = notAFolder
+            ? "-Path must be a folder: pass the config folder to write into (it is created when missing)."
+            : "Use a config folder of your own that no one else can write to (chmod go-w), or pass another -Path.";
+        return new ErrorRecord(new IOException(SecretScrubber.Scrub($"{e.Message} {fix}"), e),
+            notAFolder ? ErrorIds.ClientConfigPathNotAFolder : ErrorIds.ClientConfigFolderRefused,
+            notAFolder ? ErrorCategory.InvalidArgument : ErrorCategory.SecurityError, e.Folder);
     }
 }
