@@ -798,6 +798,7 @@ Describe 'No default table wraps a header at 80 or 120 columns' {
             SiperbDevice        = @(Get-SiperbDevice -Platform *)
             SiperbProvisioning  = @(Get-SiperbDevice | Get-SiperbProvisioning)
             SiperbCacheEntry    = @($null = Get-SiperbDevice -EnableCache -CacheKey views; Clear-SiperbCache -PassThru)
+            SiperbClientConfigFile = @(Get-SiperbDevice | Get-SiperbProvisioning | Export-SiperbClientConfig -Format JsSIP -Path (Join-Path $TestDrive 'view-configs') -PassThru)
         }
         $null = Connect-TestUser $Anna -Force -Scope CurrentUser
         # The header of the first table: the lines above its dashes line (more than one: a label wrapped).
@@ -822,7 +823,7 @@ Describe 'No default table wraps a header at 80 or 120 columns' {
     }
 
     It '<Type> at <Width> columns: one header line, every label whole' -TestCases @(
-        foreach ($type in 'SiperbSession', 'SiperbCachedSession', 'SiperbDevice', 'SiperbProvisioning', 'SiperbCacheEntry') {
+        foreach ($type in 'SiperbSession', 'SiperbCachedSession', 'SiperbDevice', 'SiperbProvisioning', 'SiperbCacheEntry', 'SiperbClientConfigFile') {
             foreach ($width in 80, 120) { @{ Type = $type; Width = $width } }
         }
     ) {
