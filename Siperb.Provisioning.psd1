@@ -1,7 +1,8 @@
 @{
     # In a clone this manifest only says to build first (.config/build/NotBuilt.psm1). build.ps1 copies it
     # to out/Siperb.Provisioning with RootModule 'Siperb.Provisioning.dll' and the format and type files
-    # of src/Siperb.Provisioning in FormatsToProcess and TypesToProcess.
+    # of src/Siperb.Provisioning in FormatsToProcess and TypesToProcess, and the runtime check
+    # (Siperb.Provisioning.RuntimeCheck.psm1: PowerShell 7.2/7.3 refused with UnsupportedRuntime) in NestedModules.
     RootModule           = '.config/build/NotBuilt.psm1'
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Desktop', 'Core')
@@ -9,12 +10,13 @@
     Author               = 'Siperb.Provisioning contributors'
     CompanyName          = 'Siperb.Provisioning contributors'
     Copyright            = '(c) 2026 Siperb.Provisioning contributors. MIT License.'
-    Description          = 'Siperb SIP provisioning for scripts and runbooks. Turns a Siperb personal access token into a session, lists the user''s devices and fetches their SIP provisioning (user name, password, domain, WebSocket server, JWT, the headers a SIP client must send) as pipeline objects. Per-runspace sessions, an optional protected disk cache with offline fallback, retries with backoff, parallel fetches, stable error ids, no secret in any stream. Never prompts: works in Azure Automation and CI. PowerShell 7.2+ and Windows PowerShell 5.1; Windows, Linux and macOS.'
+    Description          = 'Siperb SIP provisioning for scripts and runbooks. Turns a Siperb personal access token into a session, lists the user''s devices and fetches their SIP provisioning (user name, password, domain, WebSocket server, JWT, the headers a SIP client must send) as pipeline objects. Per-runspace sessions, an optional protected disk cache with offline fallback, retries with backoff, parallel fetches, stable error ids, no secret in any stream. Never prompts: works in Azure Automation and CI. Windows PowerShell 5.1 and PowerShell 7.4+ (.NET 8+); Windows, Linux and macOS. Invoke-SiperbRequest reaches any other API path with the session''s credentials.'
     PowerShellVersion    = '5.1'
     # .NET Framework 4.7.2: the first with netstandard2.0 built in, which the module's assemblies need.
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @()
     TypesToProcess       = @()
+    NestedModules        = @()
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'Get-SiperbSession'
@@ -25,6 +27,7 @@
         'Test-SiperbRegistration'
         'ConvertTo-SiperbClientConfig'
         'Export-SiperbClientConfig'
+        'Invoke-SiperbRequest'
     )
     VariablesToExport    = @()
     AliasesToExport      = @('Connect-Siperb', 'Disconnect-Siperb')

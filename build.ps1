@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     Builds, tests, documents, packages, demonstrates and benchmarks Siperb.Provisioning.
@@ -11,7 +11,9 @@
       Docs     writes en-US/Siperb.Provisioning.dll-Help.xml (MAML) and
                en-US/about_Siperb.Provisioning.help.txt from docs/*.md into the module folder:
                PlatyPS's New-ExternalHelp when platyPS is installed, else .config/build/ConvertTo-MamlHelp.ps1.
-      Test     Build, then every Pester suite (in a child pwsh, against the emulator; the SIP suite
+      Test     Build, publish the compatibility hosts of tests/Compat once (reused while unchanged),
+               then every Pester suite (in a child pwsh, against the emulator; the Compat suite runs
+               the module on PowerShell 7.4 / .NET 8 and sees it refused on 7.2 / .NET 6; the SIP suite
                also against a local Kamailio and Node's JsSIP / SIP.js, skipped with one line saying
                what to install where they are missing), the xunit tests and the Package check;
                prints one line 'tests: N passed, N failed, N skipped' and fails on any failure.
@@ -106,7 +108,9 @@ function Invoke-Build {
     $formats = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.format.ps1xml' | Sort-Object Name)
     $types = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.types.ps1xml' | Sort-Object Name)
     foreach ($file in $formats + $types) { Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut }
-    Write-BuiltManifest -FormatFiles $formats.Name -TypeFiles $types.Name
+    $runtimeCheck = Get-Item (Join-Path $Root "src/$ModuleName/$ModuleName.RuntimeCheck.psm1")
+    Copy-Item -LiteralPath $runtimeCheck.FullName -Destination $ModuleOut
+    Write-BuiltManifest -FormatFiles $formats.Name -TypeFiles $types.Name -NestedModules $runtimeCheck.Name
     Copy-WindowsPowerShellDependency
     Invoke-Docs
     $script:ModuleBuilt = $true
@@ -117,13 +121,14 @@ function Write-BuiltManifest {
     # The root manifest is the one version source, but in a clone its RootModule only says to build
     # first (.config/build/NotBuilt.psm1) and it lists no format or type file (they are not at the root).
     # The built module's copy gets the assembly and the files laid out beside it.
-    param([string[]] $FormatFiles = @(), [string[]] $TypeFiles = @())
+    param([string[]] $FormatFiles = @(), [string[]] $TypeFiles = @(), [string[]] $NestedModules = @())
     $text = Get-Content (Join-Path $Root "$ModuleName.psd1") -Raw
     $list = { param($names) if ($names) { "@($(($names | ForEach-Object { "'$_'" }) -join ', '))" } else { '@()' } }
     $replacements = [ordered]@{
         '(?m)^(\s*RootModule\s*=\s*).*$'       = "`${1}'$ModuleName.dll'"
         '(?m)^(\s*FormatsToProcess\s*=\s*).*$' = "`${1}$(& $list $FormatFiles)"
         '(?m)^(\s*TypesToProcess\s*=\s*).*$'   = "`${1}$(& $list $TypeFiles)"
+        '(?m)^(\s*NestedModules\s*=\s*).*$'    = "`${1}$(& $list $NestedModules)"
     }
     foreach ($pattern in $replacements.Keys) {
         if (-not [regex]::IsMatch($text, $pattern)) { throw "The root manifest has no line matching $pattern." }
@@ -132,7 +137,7 @@ function Write-BuiltManifest {
     $manifest = Join-Path $ModuleOut "$ModuleName.psd1"
     [IO.File]::WriteAllText($manifest, $text, [Text.UTF8Encoding]::new($false))
     $data = Import-PowerShellDataFile $manifest
-    foreach ($file in @($data.RootModule) + @($data.FormatsToProcess) + @($data.TypesToProcess)) {
+    foreach ($file in @($data.RootModule) + @($data.FormatsToProcess) + @($data.TypesToProcess) + @($data.NestedModules)) {
         if (-not (Test-Path (Join-Path $ModuleOut $file))) { throw "The built manifest names $file, which is not in $ModuleOut." }
     }
 }
@@ -225,6 +230,10 @@ function Get-PesterModulePath {
 function Invoke-Test {
     if (-not $script:ModuleBuilt) { Invoke-Build }
     Invoke-BuildEmulator
+    # Published once into out/compat and reused while their inputs are unchanged; the Compat suite runs them.
+    Write-Host '== Compatibility hosts (PowerShell 7.4 on .NET 8, PowerShell 7.2 on .NET 6)'
+    $compat = & (Join-Path $Root 'tests/Compat/Build-CompatHost.ps1') -OutPath (Join-Path $Out 'compat')
+    Write-Host "   $(if ($compat.Built) { 'published ' + ($compat.Built -join ', ') } else { 'inputs unchanged, reused' }) in $([int]$compat.Seconds) s"
     $pester = Get-PesterModulePath
     $resultsDir = Join-Path $Out 'test-results'
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }

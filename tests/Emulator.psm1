@@ -226,7 +226,7 @@ function Add-SiperbEmulatorFault {
     redirect, html, malformed-json, wrong-shape, huge), DripMs, Bytes, Location.
     Returns the queue state: Pending and Served counts per route.
     .PARAMETER Route
-    Login, Devices, Device or Any.
+    Login, Devices, Device, Echo (any method on /Users/{UserId}/Echo) or Any.
     .PARAMETER Times
     How many requests the fault answers.
     .PARAMETER Fault
@@ -241,7 +241,7 @@ function Add-SiperbEmulatorFault {
     [CmdletBinding()]
     [OutputType([pscustomobject])]
     param(
-        [Parameter(Mandatory)] [ValidateSet('Login', 'Devices', 'Device', 'Any')] [string] $Route,
+        [Parameter(Mandatory)] [ValidateSet('Login', 'Devices', 'Device', 'Echo', 'Any')] [string] $Route,
         [ValidateRange(1, 1000000)] [int] $Times = 1,
         [hashtable] $Fault = @{},
         $Emulator

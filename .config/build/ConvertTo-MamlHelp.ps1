@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     Converts the PlatyPS markdown in docs/ into the help Get-Help reads, without PlatyPS.

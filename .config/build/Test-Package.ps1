@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     The two halves of build.ps1 -Task Package, each run by build.ps1 in its own fresh pwsh with an

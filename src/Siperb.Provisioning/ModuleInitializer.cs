@@ -7,7 +7,8 @@ using System.Reflection;
 namespace Siperb.Provisioning;
 
 /// <summary>
-/// Runs when the module is imported and removed. On Windows PowerShell 5.1 (.NET Framework) it lets
+/// Runs when the module is imported and removed. First it refuses an unsupported runtime
+/// (<see cref="RuntimeSupport"/>). On Windows PowerShell 5.1 (.NET Framework) it lets
 /// System.Text.Json and the assemblies it needs load from the module's own Dependencies folder; on
 /// PowerShell 7 it does nothing at all, so the runtime's own System.Text.Json is the one used and
 /// import stays cheap (no file I/O, no reflection scan, no handler).
@@ -20,6 +21,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     /// <summary>On .NET Framework only: registers the resolver for the Dependencies folder.</summary>
     public void OnImport()
     {
+        RuntimeSupport.EnsureSupported();
         if (!Api.RuntimeInfo.IsNetFramework) return;
         lock (Gate)
         {

@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     Measures Siperb.Provisioning against plain Invoke-RestMethod and writes docs/benchmarks.md.

@@ -1,4 +1,4 @@
-#Requires -Version 7.2
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     Measures Test-SiperbRegistration against the local Kamailio (20 and 200 devices, -ThrottleLimit
@@ -89,21 +89,29 @@ $null = Get-SiperbSession -Scope Process
 $all = @(Get-SiperbDevice | Get-SiperbProvisioning -ThrottleLimit 16 | Sort-Object DeviceToken)
 $warm = @($all | Select-Object -First 8 | Test-SiperbRegistration -ThrottleLimit 8)
 if (@($warm | Where-Object { -not $_.Succeeded }).Count) { throw "Warm-up failed: $(($warm | Where-Object { -not $_.Succeeded } | ForEach-Object { "$($_.DeviceToken) $($_.Stage) $($_.StatusCode) $($_.Reason)" }) -join '; ')" }
+$script:Retries = 0
 $measurements = foreach ($count in $plan.Counts) {
     $input_ = @($all | Select-Object -First $count)
     foreach ($throttle in $plan.Throttles) {
         for ($rep = 1; $rep -le $plan.Reps; $rep++) {
-            [GC]::Collect()
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            $results = @($input_ | Test-SiperbRegistration -ThrottleLimit $throttle -TimeoutSec 30)
-            $ms = $watch.Elapsed.TotalMilliseconds
-            $failed = @($results | Where-Object { -not $_.Succeeded })
-            if ($results.Count -ne $count -or $failed.Count) {
-                throw "$count devices, -ThrottleLimit $throttle, rep $rep`: $($failed.Count) failed: $(($failed | Select-Object -First 3 | ForEach-Object { "$($_.DeviceToken) $($_.Stage) $($_.StatusCode) $($_.Reason)" }) -join '; ')"
+            # Kamailio 5.6.3 drops a WebSocket now and then under many parallel TLS handshakes on a busy
+            # machine (a test-world fault, see sip-notes): such a repetition is run again, at most twice,
+            # and counted; a third failure ends the benchmark.
+            for ($try = 1; ; $try++) {
+                [GC]::Collect()
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $results = @($input_ | Test-SiperbRegistration -ThrottleLimit $throttle -TimeoutSec 30)
+                $ms = $watch.Elapsed.TotalMilliseconds
+                $failed = @($results | Where-Object { -not $_.Succeeded })
+                if ($results.Count -eq $count -and -not $failed.Count) { break }
+                $what = "$count devices, -ThrottleLimit $throttle, rep $rep`: $($failed.Count) failed: $(($failed | Select-Object -First 3 | ForEach-Object { "$($_.DeviceToken) $($_.Stage) $($_.StatusCode) $($_.Reason)" }) -join '; ')"
+                if ($try -ge 3) { throw $what }
+                [Console]::Error.WriteLine("   $what (run again)")
+                $script:Retries++
             }
             $perDevice = [double[]]($results | ForEach-Object TotalMs | Sort-Object)
             [pscustomobject]@{
-                Count = $count; Throttle = $throttle; Rep = $rep; Ms = $ms
+                Count = $count; Throttle = $throttle; Rep = $rep; Ms = $ms; Tries = $try
                 DeviceMedianMs = $perDevice[[int][math]::Floor(($perDevice.Count - 1) / 2)]
                 DeviceP95Ms = $perDevice[[int][math]::Ceiling(0.95 * $perDevice.Count) - 1]
             }
@@ -148,7 +156,7 @@ ConvertTo-Json -InputObject @($measurements) | Set-Content -LiteralPath $plan.Ou
                 'min – max'                  = Format-Spread $sample ${function:Format-Seconds}
                 'devices per second'         = Format-Number ($count / ($sample.Median / 1000)) 0
                 'per device TotalMs (median, p95)' = "$(Format-Ms (Get-Median ([double[]]$these.DeviceMedianMs))), $(Format-Ms (Get-Median ([double[]]$these.DeviceP95Ms)))"
-                'runs'                       = "$($these.Count)"
+                'runs'                       = "$($these.Count)$(if (($again = [int](($these | ForEach-Object { $_.Tries - 1 } | Measure-Object -Sum).Sum)) -gt 0) { " (+$again run again: Kamailio dropped a WebSocket)" })"
             }
         }
     }

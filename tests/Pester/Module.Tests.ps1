@@ -134,7 +134,7 @@ Describe 'Import' {
         }
         $result.ExitCode | Should -Be 0 -Because $result.Errors
         ($result.Output.Trim() -split ',' | Sort-Object) | Should -Be @('Clear-SiperbCache', 'ConvertTo-SiperbClientConfig', 'Export-SiperbClientConfig', 'Get-SiperbDevice',
-            'Get-SiperbProvisioning', 'Get-SiperbSession', 'Remove-SiperbSession', 'Test-SiperbRegistration')
+            'Get-SiperbProvisioning', 'Get-SiperbSession', 'Invoke-SiperbRequest', 'Remove-SiperbSession', 'Test-SiperbRegistration')
         (Get-ApiRequest).Count | Should -Be 0
         Test-Path -LiteralPath $cache | Should -BeFalse
     }

@@ -11,9 +11,9 @@ BeforeAll {
     $script:Password = 'SIPPW-REGTEST-' + [guid]::NewGuid().ToString('N')
 
     # A provisioning whose WebSocket server is 127.0.0.1:<port>, served once by the emulator.
-    function Get-LocalProvisioning([int] $Port, [string] $Token, [string] $Server = '127.0.0.1', [switch] $AsPlainText) {
+    function Get-LocalProvisioning([int] $Port, [string] $Token, [string] $Server = '127.0.0.1', [switch] $AsPlainText, [string] $Domain = 'example.org', [string] $Username = '2001') {
         $settings = [ordered]@{
-            SipUsername = '2001'; SipPassword = $script:Password; SipDomain = 'example.org'
+            SipUsername = $Username; SipPassword = $script:Password; SipDomain = $Domain
             SipWssServer = $Server; SipWebsocketPort = $Port; SipServerPath = 'ws'; RegistrationMode = 'WebSocket'
         }
         if (-not $Server) { $settings.Remove('SipWssServer') }
@@ -141,6 +141,24 @@ Describe 'Test-SiperbRegistration without a SIP server' {
         Get-FirstErrorId $problems | Should -BeLike 'ProvisioningNotTestable,*'
         $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
         $problems[0].TargetObject | Should -Be 'no-server'
+    }
+
+    It 'a <Field> SIP cannot carry is a ProvisioningNotTestable error naming it, and nothing is sent' -TestCases @(
+        @{ Field = 'SipDomain'; Domain = 'evil.test SIP/2.0 x'; Username = '2001'; Server = '127.0.0.1'; Expected = 'SipDomain' }
+        @{ Field = 'SipDomain'; Domain = 'evil.test;transport=tcp;maddr=10.9.9.9'; Username = '2001'; Server = '127.0.0.1'; Expected = 'SipDomain' }
+        @{ Field = 'ws:// server'; Domain = 'example.org'; Username = '2001'; Server = 'ws://127.0.0.1'; Expected = '-AllowUnencrypted' }
+    ) {
+        $silent = Start-SilentListener
+        try {
+            $item = Get-LocalProvisioning -Port $silent.Port -Token 'bad-sip' -Domain $Domain -Username $Username -Server $Server
+            $results = @($item | Test-SiperbRegistration -TimeoutSec 5 -ErrorAction SilentlyContinue -ErrorVariable problems)
+            $results.Count | Should -Be 0
+            Get-FirstErrorId $problems | Should -BeLike 'ProvisioningNotTestable,*'
+            $problems[0].Exception.Message | Should -BeLike "*$Expected*"
+            $silent.Listener.Pending() | Should -BeFalse -Because 'nothing is sent, not even a connection'
+        } finally {
+            $silent.Listener.Stop()
+        }
     }
 
     It 'Ctrl+C stops every probe within a second and closes every socket' {

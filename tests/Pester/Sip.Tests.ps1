@@ -739,3 +739,105 @@ Save-Json 'ctrlc' @($report)
         }
     }
 }
+
+# Issue 16.1: on every registrar behaviour, Test-SiperbRegistration -Client X says what X itself gets
+# with the file Export-SiperbClientConfig -Format X wrote. The behaviours are played by
+# tests/Sip/clients/scripted-registrar.js (one path each); the real JsSIP and SIP.js run on the
+# exported files first, then the probe in a child pwsh (TLS trust through SSL_CERT_FILE).
+Describe 'The verdict of -Client JsSIP / SipJs is the real client''s' -Skip:([bool]$SipSkipReason) {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'Common.ps1')
+        Import-Module (Join-Path $PSScriptRoot '../Sip/SipTestWorld.psm1') -Force
+        Initialize-SipClient
+        $script:VerdictWatch = [System.Diagnostics.Stopwatch]::StartNew()
+        # scenario, RegistrationMode, JsSIP registers, SIP.js registers (measured with the libraries; see sip-notes.md)
+        $script:Scenarios = @(
+            @{ Name = 'plain'; Mode = 'WebSocket'; JsSIP = $true; SipJs = $true }
+            @{ Name = 'stale'; Mode = 'WebSocket'; JsSIP = $true; SipJs = $true }
+            @{ Name = 'other'; Mode = 'WebSocket'; JsSIP = $false; SipJs = $false }
+            @{ Name = 'nocontact'; Mode = 'WebSocket'; JsSIP = $false; SipJs = $false }
+            @{ Name = 'sha256'; Mode = 'WebSocket'; JsSIP = $false; SipJs = $false }
+            @{ Name = 'sha256-md5'; Mode = 'WebSocket'; JsSIP = $true; SipJs = $true }
+            @{ Name = 'md5-sha256'; Mode = 'WebSocket'; JsSIP = $false; SipJs = $false }
+            @{ Name = 'proxy407'; Mode = 'WebSocket'; JsSIP = $true; SipJs = $true }
+            @{ Name = 'minexpires'; Mode = 'WebSocket'; JsSIP = $true; SipJs = $true }
+            @{ Name = 'bearer'; Mode = 'Proxy'; JsSIP = $false; SipJs = $true }
+        )
+        $script:VerdictCa = New-SipTestCa -Path (Join-Path $TestDrive 'verdict-ca')
+        $i = 0
+        $script:VerdictSpecs = foreach ($scenario in $Scenarios) {
+            $i++
+            @{ Token = "v-$($scenario.Name)"; User = [string](7000 + $i); Domain = 'verdict.test'; Scenario = $scenario
+                Password = "SIPPW-SENTINEL-VERDICT-$([guid]::NewGuid().ToString('N').Substring(0, 12))" }
+        }
+        $script:Scripted = Start-ScriptedRegistrar -Ca $VerdictCa -UsersPath (Join-Path $TestDrive 'verdict-users.json') `
+            -User @($VerdictSpecs | ForEach-Object { @{ Username = $_.User; Domain = $_.Domain; Password = $_.Password } })
+        $b64 = { param($s) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($s)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+        $jwt = "$(& $b64 '{"alg":"HS256","typ":"JWT"}').$(& $b64 '{"sub":"verdict","exp":4070908800}').$(& $b64 ([guid]::NewGuid().ToString('N')))"
+        $devices = foreach ($spec in $VerdictSpecs) {
+            $settings = [ordered]@{ SipUsername = $spec.User; SipPassword = $spec.Password; SipDomain = $spec.Domain; SipWssServer = '127.0.0.1'
+                SipWebsocketPort = $Scripted.Port; SipServerPath = "ws/$($spec.Scenario.Name)"; SipContact = "live-$($spec.Token)"; RegistrationMode = $spec.Scenario.Mode }
+            if ($spec.Scenario.Mode -eq 'Proxy') { $settings.SipJwt = $jwt }
+            @{ DeviceToken = $spec.Token; Description = "Verdict $($spec.Token)"; Platform = 'script'; Settings_json = $settings }
+        }
+        $script:VerdictUser = New-SiperbEmulatorSipUser -Emulator $Emulator -Device @($devices)
+        $null = Connect-TestUser -User $VerdictUser -Force
+        $tokens = @($VerdictSpecs | ForEach-Object Token)
+        $exportDir = Join-Path $TestDrive 'verdict-configs'
+        $script:RealClient = @{}
+        foreach ($format in 'JsSIP', 'SipJs') {
+            $files = @($tokens | Get-SiperbProvisioning | Export-SiperbClientConfig -Format $format -Path $exportDir -PassThru)
+            $paths = foreach ($token in $tokens) { ($files | Where-Object { $_.Name.StartsWith("$token.") } | Select-Object -First 1).FullName }
+            $runs = @(Invoke-SipClient -Client $format -ConfigPath @($paths) -CaPath $VerdictCa.CaPath -TimeoutSec 8)
+            for ($k = 0; $k -lt $tokens.Count; $k++) { $RealClient["$($tokens[$k])/$format"] = $runs[$k] }
+        }
+        $out = Join-Path $TestDrive 'verdict-probe.json'
+        $child = Invoke-TestChildPwsh -Script @"
+`$ErrorActionPreference = 'Stop'
+`$null = Get-SiperbSession -Scope Process
+`$p = @('$($tokens -join "','")' | Get-SiperbProvisioning)
+`$r = foreach (`$client in 'Probe', 'JsSIP', 'SipJs') { `$p | Test-SiperbRegistration -Client `$client -TimeoutSec 20 -ThrottleLimit 10 }
+ConvertTo-Json -InputObject @(`$r) -Depth 4 -EnumsAsStrings | Set-Content -LiteralPath '$out'
+"@ -Environment @{ SSL_CERT_FILE = $VerdictCa.TrustBundlePath; SIPERB_ACCESS_TOKEN = $VerdictUser.Pat; SIPERB_API_BASE_URI = $BaseUri }
+        if ($child.ExitCode -ne 0) { throw "The verdict child failed: $($child.Errors) $($child.Output)" }
+        $script:ProbeVerdict = @{}
+        foreach ($r in @(Get-Content -LiteralPath $out -Raw | ConvertFrom-Json)) { $ProbeVerdict["$($r.DeviceToken)/$($r.Client)"] = $r }
+        Write-Host "   verdict world (scripted registrar, 20 real-client runs, 30 probes): $([int]$VerdictWatch.Elapsed.TotalSeconds) s"
+    }
+
+    AfterAll {
+        if (Get-Variable -Name Scripted -Scope Script -ErrorAction Ignore) { Stop-ScriptedRegistrar -Registrar $Scripted }
+        Remove-SiperbSession -ErrorAction Ignore
+        if (Get-Variable -Name Emulator -Scope Script -ErrorAction Ignore) { Stop-SiperbEmulator -Emulator $Emulator }
+    }
+
+    It '<Client> on <Scenario>: the real client <Expected>, and -Client <Client> says the same' -TestCases @(
+        foreach ($s in @('plain', 'stale', 'other', 'nocontact', 'sha256', 'sha256-md5', 'md5-sha256', 'proxy407', 'minexpires', 'bearer')) {
+            foreach ($c in 'JsSIP', 'SipJs') { @{ Scenario = $s; Client = $c; Expected = '' } }
+        }
+    ) {
+        $expect = ($Scenarios | Where-Object Name -EQ $Scenario)
+        $real = $RealClient["v-$Scenario/$Client"]
+        $probe = $ProbeVerdict["v-$Scenario/$Client"]
+        $real | Should -Not -BeNullOrEmpty
+        $probe | Should -Not -BeNullOrEmpty
+        # The world is what was measured: a broken registrar that fails everyone would agree too.
+        $real.Registered | Should -Be $expect.$Client -Because "$Client on '$Scenario' ($($real.Status) $($real.Reason))"
+        # A verdict, not a time-out: the probe got a final SIP answer.
+        $probe.Stage | Should -BeIn @('Sip', 'Done') -Because "-Client $Client on '$Scenario': $($probe.Stage) $($probe.Reason)"
+        $probe.StatusCode | Should -Not -BeNullOrEmpty
+        $probe.Succeeded | Should -Be $real.Registered -Because "-Client $Client on '$Scenario': $($probe.Stage) $($probe.StatusCode) $($probe.Reason)"
+        $probe.Client | Should -Be $Client
+    }
+
+    It 'the Probe succeeds on a challenge the clients cannot answer only with a warning that says so' {
+        foreach ($scenario in 'sha256', 'md5-sha256') {
+            $probe = $ProbeVerdict["v-$scenario/Probe"]
+            $probe.Succeeded | Should -BeTrue -Because "$scenario $($probe.Reason)"
+            @($probe.Warnings) -join ' ' | Should -Match 'JsSIP and SIP\.js'
+        }
+        $ProbeVerdict['v-sha256/Probe'].DigestAlgorithm | Should -Be 'SHA-256'
+        @($ProbeVerdict['v-plain/Probe'].Warnings).Count | Should -Be 0
+        $ProbeVerdict['v-plain/Probe'].DigestAlgorithm | Should -Be 'MD5'
+    }
+}

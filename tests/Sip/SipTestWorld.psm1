@@ -676,6 +676,42 @@ function Stop-SilentWebSocketServer {
     $Server.Process.Dispose()
 }
 
+function Start-ScriptedRegistrar {
+    <#
+    .SYNOPSIS
+    Starts tests/Sip/clients/scripted-registrar.js: a WSS registrar (the test CA's server certificate)
+    that plays one registrar behaviour of issue 16 per path /ws/<scenario> (plain, stale, other,
+    nocontact, sha256, sha256-md5, md5-sha256, proxy407, minexpires, bearer).
+    .PARAMETER User
+    @(@{Username; Domain; Password}): the digest users.
+    .OUTPUTS
+    Port, Process.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Ca, [Parameter(Mandatory)] [string] $UsersPath, [object[]] $User = @())
+    $table = [ordered]@{}
+    foreach ($u in $User) { $table["$($u.Username)@$($u.Domain)"] = $u.Password }
+    ConvertTo-Json -InputObject $table | Set-Content -LiteralPath $UsersPath
+    $process = Start-SipNode -Script 'scripted-registrar.js' -ArgumentList @($Ca.ServerCertPath, $Ca.ServerKeyPath, $UsersPath) -KeepStdinOpen
+    $first = $process.StandardOutput.ReadLineAsync()
+    if (-not $first.Wait(15000) -or -not $first.Result) {
+        $process.Kill($true)
+        throw "The scripted registrar did not start: $($process.StandardError.ReadToEnd())"
+    }
+    [pscustomobject]@{ Port = [int]($first.Result | ConvertFrom-Json).port; Process = $process }
+}
+
+function Stop-ScriptedRegistrar {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Registrar)
+    if (-not $Registrar.Process.HasExited) {
+        $Registrar.Process.StandardInput.Close()
+        if (-not $Registrar.Process.WaitForExit(5000)) { $Registrar.Process.Kill($true) }
+    }
+    $Registrar.Process.WaitForExit()
+    $Registrar.Process.Dispose()
+}
+
 function Get-BrowserTestSkipReason {
     <#
     .SYNOPSIS
@@ -691,7 +727,7 @@ function Get-BrowserTestSkipReason {
     $null
 }
 
-Export-ModuleMember -Function Get-SipTestTool, Get-SipTestSkipReason, New-SipTestCa, Get-SipFreePort, Start-SipRegistrar,
+Export-ModuleMember -Function Start-ScriptedRegistrar, Stop-ScriptedRegistrar, Get-SipTestTool, Get-SipTestSkipReason, New-SipTestCa, Get-SipFreePort, Start-SipRegistrar,
     Stop-SipRegistrar, Add-SipRegistrarUser, Get-SipRegistrarLogPosition, Get-SipRegistrarLog, Get-SipRegistrarContact,
     Initialize-SipClient, Invoke-SipClient, Start-SilentWebSocketServer, Get-SilentWebSocketServerEvent, Stop-SilentWebSocketServer,
     Start-SipNode, Get-BrowserTestSkipReason

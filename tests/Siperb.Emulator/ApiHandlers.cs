@@ -20,6 +20,7 @@ internal sealed class ApiHandlers(EmulatorState state)
         FaultSpec? fault = null;
         try
         {
+            var body = route == ApiRoute.Echo ? await ReadBodyAsync(ctx.Request, ct) : "";
             if (state.LatencyMs is > 0 and var latency)
             {
                 await Task.Delay(latency, ct);
@@ -30,6 +31,7 @@ internal sealed class ApiHandlers(EmulatorState state)
                 ApiRoute.Login => Login(ctx.Request),
                 ApiRoute.Devices => ListDevices(ctx.Request, userId),
                 ApiRoute.Device => GetDevice(ctx.Request, userId, deviceToken, target),
+                ApiRoute.Echo => Echo(ctx.Request, userId, target, body),
                 _ => ApiResponse.Error(StatusCodes.Status404NotFound, "Not found."),
             };
 
@@ -130,6 +132,54 @@ internal sealed class ApiHandlers(EmulatorState state)
             settings.Remove("SipJwt");
         }
         return ApiResponse.Json(StatusCodes.Status200OK, device);
+    }
+
+    /// <summary>
+    /// Any method on /Users/{UserId}/Echo[/...] (authorised like the device routes): 200 with what was
+    /// received, {"Method","Segments","Query","ContentType","Body"} (Body parsed when it is JSON, else
+    /// its text, null when empty); ?as=text answers text/plain, ?as=empty 204 with no body.
+    /// </summary>
+    private ApiResponse Echo(HttpRequest request, string userId, RequestTarget target, string body)
+    {
+        if (Authorize(request, userId, out _) is { } denied)
+        {
+            return denied;
+        }
+        target.Parameters.TryGetValue("as", out var shape);
+        if (string.Equals(shape, "empty", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResponse.Stream(StatusCodes.Status204NoContent, "", (_, _) => Task.CompletedTask); // Kestrel refuses a Content-Length on a 204
+        }
+        if (string.Equals(shape, "text", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResponse.Text(StatusCodes.Status200OK, "text/plain; charset=utf-8", $"echo {request.Method} {target.Path}");
+        }
+        JsonNode? parsed = null;
+        if (body.Length > 0)
+        {
+            try
+            {
+                parsed = JsonNode.Parse(body);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                parsed = JsonValue.Create(body);
+            }
+        }
+        return ApiResponse.Json(StatusCodes.Status200OK, new JsonObject
+        {
+            ["Method"] = request.Method,
+            ["Segments"] = new JsonArray(target.Segments.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
+            ["Query"] = new JsonObject(target.Parameters.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
+            ["ContentType"] = request.ContentType,
+            ["Body"] = parsed,
+        });
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8);
+        return await reader.ReadToEndAsync(ct);
     }
 
     /// <summary>401 without a valid session token; 403 when it belongs to another user or the user is unknown.</summary>

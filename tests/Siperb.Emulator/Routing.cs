@@ -1,7 +1,10 @@
 namespace Siperb.Emulator;
 
-/// <summary>The API routes of the contract; <see cref="Any"/> is only a fault-queue key.</summary>
-internal enum ApiRoute { Login, Devices, Device, Any }
+/// <summary>
+/// The API routes of the contract, plus <see cref="Echo"/> (any method, for Invoke-SiperbRequest's
+/// tests); <see cref="Any"/> is only a fault-queue key.
+/// </summary>
+internal enum ApiRoute { Login, Devices, Device, Echo, Any }
 
 /// <summary>
 /// The request target exactly as received, split by hand: no ASP.NET routing, no dot-segment
@@ -84,6 +87,11 @@ internal sealed class RequestTarget
         if (s.Length == 1 && Is(s[0], "Login") && (get || HttpMethods.IsPost(method)))
         {
             return ApiRoute.Login;
+        }
+        if (s.Length >= 3 && Is(s[0], "Users") && Is(s[2], "Echo"))
+        {
+            userId = s[1];
+            return ApiRoute.Echo;
         }
         if (!get || s.Length is < 3 or > 4 || !Is(s[0], "Users") || !Is(s[2], "Devices"))
         {

@@ -100,4 +100,30 @@ public class SecretScrubberTests
         Assert.Equal("x *** y", SecretScrubber.Scrub("x " + secrets[count - 1] + " y"));
         // (Its cost is measured in the benchmark, not asserted here.)
     }
+
+    [Theory]
+    [InlineData("a://", 75_000)]       // user-info pattern: every scheme scanned to the end before
+    [InlineData("eyJaa", 60_000)]      // JWT shape: every eyJ scanned to the end before
+    [InlineData("x://a:b", 40_000)]
+    public void Backtracking_bait_is_scanned_in_linear_time_and_capped(string unit, int repeat)
+    {
+        string bait = string.Concat(System.Linq.Enumerable.Repeat(unit, repeat));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        string scrubbed = SecretScrubber.Scrub(bait);
+        watch.Stop();
+        Assert.True(watch.Elapsed < System.TimeSpan.FromSeconds(1), $"{watch.Elapsed.TotalMilliseconds:0} ms");
+        Assert.True(scrubbed.Length <= SecretScrubber.MaximumLength + 10);
+        Assert.EndsWith("(cut)", scrubbed);
+    }
+
+    [Theory]
+    [InlineData("see https://user:pa55@host.test/x and ftp://a@b", "see https://***@host.test/x and ftp://***@b")]
+    [InlineData("token eyJhbGciOi.eyJzdWIi.sig end", "token *** end")]
+    [InlineData("eyJab.cd nope eyJxx.yy.zz", "eyJab.cd nope ***")]
+    [InlineData("1http://u:p@h", "1http://u:p@h")]
+    [InlineData("a://b://c@d", "a://b://***@d")]
+    [InlineData("no scheme ://x@y", "no scheme ://x@y")]
+    public void The_linear_scanners_mask_what_the_patterns_masked(string input, string expected) =>
+        Assert.Equal(expected, SecretScrubber.Scrub(input));
 }
+

@@ -70,6 +70,12 @@ internal sealed class SipFakeServer : IAsyncDisposable
     public bool SendTrying { get; init; }
     public bool SilentOnUnregister { get; init; }
 
+    /// <summary>
+    /// A scripted registrar: called for every request first; its answer (raw SIP text) is sent as
+    /// one frame, "" sends nothing, null falls back to <see cref="Behavior"/>.
+    /// </summary>
+    public Func<ScriptedRequest, string?>? Script { get; init; }
+
     public IReadOnlyList<string> Requests => _requests.ToArray();
     public int Pongs => Volatile.Read(ref _pongs);
 
@@ -107,13 +113,16 @@ internal sealed class SipFakeServer : IAsyncDisposable
                     stream = ssl;
                 }
                 if (!await UpgradeAsync(stream)) return;
-                string nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+                var state = new ScriptedRequest.Connection(NewNonce());
                 while (true)
                 {
                     string? text = await ReadMessageAsync(stream);
                     if (text is null) break;
                     _requests.Enqueue(text);
-                    string? answer = Answer(text, nonce);
+                    state.Count++;
+                    string? answer = Script?.Invoke(new ScriptedRequest(this, text, state));
+                    if (answer is { Length: 0 }) continue;
+                    answer ??= Answer(text, state.Nonce);
                     if (answer is null) continue;
                     if (PingFirst) await WriteFrameAsync(stream, 0x9, Encoding.UTF8.GetBytes("ping"), fin: true);
                     if (SendTrying) await SendTextAsync(stream, Reply(text, 100, "Trying", Array.Empty<string>()));
@@ -185,8 +194,10 @@ internal sealed class SipFakeServer : IAsyncDisposable
             : Reply(text, 200, "OK", new[] { $"Contact: {contact};expires={GrantedExpires}", "Expires: 9999" });
     }
 
+    public static string NewNonce() => Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+
     /// <summary>Checks the response with this class's own digest code (not the module's).</summary>
-    private bool DigestIsValid(string header, string requestUri, string nonce)
+    internal bool DigestIsValid(string header, string requestUri, string nonce)
     {
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(header.Substring(7), "(\\w+)=(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([^,\\s]+))"))
@@ -212,7 +223,7 @@ internal sealed class SipFakeServer : IAsyncDisposable
             .Where(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))
             .Select(l => l.Substring(name.Length + 1).Trim());
 
-    private static string Reply(string request, int status, string reason, IEnumerable<string> extra)
+    internal static string Reply(string request, int status, string reason, IEnumerable<string> extra)
     {
         var text = new StringBuilder($"SIP/2.0 {status} {reason}\r\n");
         foreach (string name in new[] { "Via", "From", "Call-ID", "CSeq" })
@@ -242,6 +253,11 @@ internal sealed class SipFakeServer : IAsyncDisposable
     {
         var frame = new List<byte> { (byte)((fin ? 0x80 : 0) | opcode) };
         if (payload.Length < 126) frame.Add((byte)payload.Length);
+        else if (payload.Length > ushort.MaxValue)
+        {
+            frame.Add(127);
+            for (int i = 7; i >= 0; i--) frame.Add((byte)((long)payload.Length >> (8 * i)));
+        }
         else
         {
             frame.Add(126);
@@ -319,4 +335,59 @@ internal sealed class SipFakeServer : IAsyncDisposable
         {
         }
     }
+}
+
+/// <summary>One request as a <see cref="SipFakeServer.Script"/> sees it.</summary>
+internal sealed class ScriptedRequest
+{
+    private readonly SipFakeServer _server;
+    private readonly Connection _connection;
+
+    public ScriptedRequest(SipFakeServer server, string text, Connection connection)
+    {
+        _server = server;
+        Text = text;
+        _connection = connection;
+    }
+
+    /// <summary>What one WebSocket connection remembers between requests.</summary>
+    internal sealed class Connection
+    {
+        public Connection(string nonce) => Nonce = nonce;
+
+        public string Nonce { get; set; }
+
+        public int Count { get; set; }
+
+        public int Challenges { get; set; }
+    }
+
+    public string Text { get; }
+
+    /// <summary>1 for the first request on this connection.</summary>
+    public int Number => _connection.Count;
+
+    public string StartLine => Text.Split("\r\n")[0];
+
+    public bool IsRegister => StartLine.StartsWith("REGISTER ", StringComparison.Ordinal);
+
+    public string? Expires => SipFakeServer.HeaderValues(Text, "Expires").FirstOrDefault();
+
+    public string Contact => SipFakeServer.HeaderValues(Text, "Contact").FirstOrDefault() ?? string.Empty;
+
+    /// <summary>The connection's current nonce; setting it makes earlier answers stale.</summary>
+    public string Nonce { get => _connection.Nonce; set => _connection.Nonce = value; }
+
+    /// <summary>How many challenges the script sent on this connection (it counts them itself).</summary>
+    public int Challenges { get => _connection.Challenges; set => _connection.Challenges = value; }
+
+    public IEnumerable<string> Header(string name) => SipFakeServer.HeaderValues(Text, name);
+
+    /// <summary>The Digest credentials in <paramref name="header"/>, or null.</summary>
+    public string? Digest(string header = "Authorization") => Header(header).FirstOrDefault(v => v.StartsWith("Digest ", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>True when the Digest credentials answer the current nonce with the server's password.</summary>
+    public bool DigestValid(string header = "Authorization") => Digest(header) is string digest && _server.DigestIsValid(digest, StartLine.Split(' ')[1], Nonce);
+
+    public string Reply(int status, string reason, params string[] extra) => SipFakeServer.Reply(Text, status, reason, extra);
 }

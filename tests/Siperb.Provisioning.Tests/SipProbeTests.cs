@@ -38,7 +38,7 @@ public class SipProbeTests
 
     private static Task<SiperbRegistrationResult> Probe(SipAccount account, SiperbRegistrationMode mode = SiperbRegistrationMode.Register,
         TimeSpan? timeout = null, IClientLog? log = null, CancellationToken cancellationToken = default) =>
-        new RegistrationProbe(log ?? new RecordingLog()).RunAsync(account, mode, timeout ?? s_timeout, cancellationToken);
+        new RegistrationProbe(log ?? new RecordingLog()).RunAsync(account, new ProbeOptions(mode, timeout ?? s_timeout, allowUnencrypted: true), cancellationToken);
 
     private static List<string> Registers(SipFakeServer server) => server.Requests.Where(r => r.StartsWith("REGISTER ", StringComparison.Ordinal)).ToList();
 
@@ -317,10 +317,10 @@ public class SipProbeTests
     [Fact]
     public void Refuses_accounts_that_cannot_be_tested()
     {
-        Assert.NotNull(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, "u", "p", "d", null, null, null, Array.Empty<KeyValuePair<string, string>>()), SiperbRegistrationMode.Register));
-        Assert.NotNull(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, "u", "p", null, new Uri("wss://h/ws"), null, null, Array.Empty<KeyValuePair<string, string>>()), SiperbRegistrationMode.Connect));
-        Assert.NotNull(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, null, "p", "d", new Uri("wss://h/ws"), null, null, Array.Empty<KeyValuePair<string, string>>()), SiperbRegistrationMode.Register));
-        Assert.Null(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, null, null, "d", new Uri("wss://h/ws"), null, null, Array.Empty<KeyValuePair<string, string>>()), SiperbRegistrationMode.Connect));
-        Assert.NotNull(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, "u", "p", "d", new Uri("https://h/ws"), null, null, Array.Empty<KeyValuePair<string, string>>()), SiperbRegistrationMode.Register));
+        Assert.NotNull(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, "u", "p", "d", null, null, null, Array.Empty<KeyValuePair<string, string>>()), new ProbeOptions(SiperbRegistrationMode.Register, s_timeout)));
+        Assert.NotNull(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, "u", "p", null, new Uri("wss://h/ws"), null, null, Array.Empty<KeyValuePair<string, string>>()), new ProbeOptions(SiperbRegistrationMode.Connect, s_timeout)));
+        Assert.NotNull(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, null, "p", "d", new Uri("wss://h/ws"), null, null, Array.Empty<KeyValuePair<string, string>>()), new ProbeOptions(SiperbRegistrationMode.Register, s_timeout)));
+        Assert.Null(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, null, null, "d", new Uri("wss://h/ws"), null, null, Array.Empty<KeyValuePair<string, string>>()), new ProbeOptions(SiperbRegistrationMode.Connect, s_timeout)));
+        Assert.NotNull(RegistrationProbe.WhyNotTestable(new SipAccount("t", null, "u", "p", "d", new Uri("https://h/ws"), null, null, Array.Empty<KeyValuePair<string, string>>()), new ProbeOptions(SiperbRegistrationMode.Register, s_timeout)));
     }
 }

@@ -38,12 +38,19 @@ internal static class ProvisioningRules
         if (!string.IsNullOrWhiteSpace(wssServer))
         {
             string server = wssServer!.Trim();
-            // Some settings carry the scheme already; keep only the host part.
-            if (server.StartsWith("wss://", StringComparison.OrdinalIgnoreCase)) server = server.Substring(6);
+            // Some settings carry the scheme already: wss:// is the default, ws:// is kept (the probe
+            // then refuses to send credentials unless told to), any other scheme gives no URI.
+            string scheme = "wss";
+            int schemeEnd = server.IndexOf("://", StringComparison.Ordinal);
+            if (schemeEnd >= 0)
+            {
+                scheme = server.Substring(0, schemeEnd).ToLowerInvariant();
+                server = server.Substring(schemeEnd + 3);
+            }
             server = server.TrimEnd('/');
             string trimmedPath = (path ?? string.Empty).Trim().TrimStart('/');
-            string text = "wss://" + server + ":" + (port ?? 443) + "/" + trimmedPath;
-            if (ExplicitPortUri.TryCreate(text, out Uri? uri))
+            string text = scheme + "://" + server + ":" + (port ?? (scheme == "ws" ? 80 : 443)) + "/" + trimmedPath;
+            if ((scheme == "wss" || scheme == "ws") && ExplicitPortUri.TryCreate(text, out Uri? uri))
             {
                 webSocketUri = uri;
                 host = uri!.Host;

@@ -27,7 +27,15 @@ internal sealed class RedirectFollower
             message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (request.Authorization is not null) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", request.Authorization);
             if (request.ApiKey is not null) message.Headers.TryAddWithoutValidation("X-Api-Key", request.ApiKey);
-            if (request.Method == HttpMethod.Post) message.Content = new ByteArrayContent(Array.Empty<byte>());
+            if (request.JsonBody is not null)
+            {
+                message.Content = new ByteArrayContent(request.JsonBody);
+                message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            }
+            else if (request.Method == HttpMethod.Post)
+            {
+                message.Content = new ByteArrayContent(Array.Empty<byte>());
+            }
             log.Debug($"{request.Method} {request.PathForLog}: request headers {string.Join(", ", message.Headers.Select(h => h.Key))}");
 
             HttpResponseMessage response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
@@ -46,7 +54,7 @@ internal sealed class RedirectFollower
             response.Dispose();
             if (request.Method != HttpMethod.Get || !sameOrigin || hop >= SiperbClient.MaximumRedirects)
             {
-                string why = request.Method != HttpMethod.Get ? "redirects of a login are not followed"
+                string why = request.Method != HttpMethod.Get ? $"redirects of a {request.Method} are not followed"
                     : !sameOrigin ? $"it points to another origin ({(location is null ? "no Location" : location.Scheme + "://" + location.Host + ":" + location.Port)}), which would receive the session token"
                     : $"more than {SiperbClient.MaximumRedirects} redirects";
                 throw new SiperbApiException(SiperbErrorKind.InvalidResponse,

@@ -12,6 +12,9 @@ internal enum ApiRoute
     Login,
     Devices,
     Device,
+
+    /// <summary>Any other path, sent by Invoke-SiperbRequest (<see cref="ApiRequest"/>).</summary>
+    Request,
 }
 
 /// <summary>One API request as the client sends it, before the URI is built.</summary>
@@ -20,7 +23,7 @@ internal sealed class RequestSpec
     public static readonly RequestSpec None = new(HttpMethod.Get, null, Array.Empty<string>(), null, null, null, 0, ApiRoute.None);
 
     public RequestSpec(HttpMethod method, string? fixedPath, IReadOnlyList<string> segments, string? query,
-        string? authorization, string? apiKey, int maximumRetries, ApiRoute route)
+        string? authorization, string? apiKey, int maximumRetries, ApiRoute route, byte[]? jsonBody = null)
     {
         Method = method;
         Segments = fixedPath is null ? segments : new[] { fixedPath };
@@ -29,6 +32,7 @@ internal sealed class RequestSpec
         ApiKey = apiKey;
         MaximumRetries = maximumRetries;
         Route = route;
+        JsonBody = jsonBody;
         PathForLog = BuildPathForLog(Segments);
     }
 
@@ -47,6 +51,9 @@ internal sealed class RequestSpec
     public int MaximumRetries { get; }
 
     public ApiRoute Route { get; }
+
+    /// <summary>A JSON body (UTF-8) to send; null sends none (an empty one for a POST).</summary>
+    public byte[]? JsonBody { get; }
 
     /// <summary>The path as written to logs: relative to the base, percent-encoded, never the query.</summary>
     public string PathForLog { get; }

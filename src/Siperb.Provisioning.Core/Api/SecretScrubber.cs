@@ -23,13 +23,14 @@ internal static class SecretScrubber
     private static readonly ConcurrentDictionary<ulong, byte> s_prefixes = new();
     private static readonly ConcurrentDictionary<int, ConcurrentDictionary<string, byte>> s_byLength = new();
     private static volatile int[] s_lengths = Array.Empty<int>(); // longest first
-    private static readonly Regex s_jwtShape = new(@"eyJ[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*",
-        RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    /// <summary>The longest text scrubbed, in characters: longer text is cut first (a message is never that long; a hostile server's is).</summary>
+    public const int MaximumLength = 16 * 1024;
+
+    private const string CutMark = "… (cut)";
+
+    // Bearer tokens: linear (the token class excludes what ends it), and a match timeout besides.
     private static readonly Regex s_bearer = new(@"(?i)(bearer\s+)[^\s""',;]+",
-        RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    // scheme://user:password@host: the user info is a credential (a PAT in a base URI, a proxy password).
-    private static readonly Regex s_userInfo = new(@"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@""'<>]+@",
-        RegexOptions.CultureInvariant | RegexOptions.Compiled);
+        RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(200));
 
     /// <summary>Remembers a secret so that it is masked wherever it appears later.</summary>
     public static void Register(string? secret)
@@ -53,20 +54,28 @@ internal static class SecretScrubber
     public static string Scrub(string? text)
     {
         if (string.IsNullOrEmpty(text)) return text ?? string.Empty;
-        string result = MaskKnown(text!);
+        string input = text!.Length > MaximumLength ? text.Substring(0, MaximumLength) : text;
+        string result = MaskKnown(input);
         if (result.IndexOf("eyJ", StringComparison.Ordinal) >= 0)
         {
-            result = s_jwtShape.Replace(result, Mask);
+            result = MaskJwtShapes(result);
         }
         if (result.IndexOf("earer", StringComparison.OrdinalIgnoreCase) >= 0)
         {
-            result = s_bearer.Replace(result, "$1" + Mask);
+            try
+            {
+                result = s_bearer.Replace(result, "$1" + Mask);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return Mask;
+            }
         }
         if (result.IndexOf("://", StringComparison.Ordinal) >= 0 && result.IndexOf('@') >= 0)
         {
-            result = s_userInfo.Replace(result, "$1" + Mask + "@");
+            result = MaskUserInfo(result);
         }
-        return result;
+        return ReferenceEquals(input, text) ? result : result + CutMark;
     }
 
     /// <summary>
@@ -95,6 +104,102 @@ internal static class SecretScrubber
             default:
                 return target;
         }
+    }
+
+    private static bool IsBase64Url(char c) => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+
+    private static int RunEnd(string text, int start)
+    {
+        int i = start;
+        while (i < text.Length && IsBase64Url(text[i])) i++;
+        return i;
+    }
+
+    /// <summary>
+    /// Masks every <c>eyJ&lt;2+&gt;.&lt;2+&gt;.&lt;0+&gt;</c> (base64url runs) in one pass: a start that fails
+    /// makes every later start inside the same run fail the same way, so the scan skips the run.
+    /// </summary>
+    private static string MaskJwtShapes(string text)
+    {
+        StringBuilder? output = null;
+        int copied = 0;
+        int i = text.IndexOf("eyJ", StringComparison.Ordinal);
+        while (i >= 0)
+        {
+            int first = RunEnd(text, i + 3);
+            int next = first;
+            if (first - (i + 3) >= 2 && first < text.Length && text[first] == '.')
+            {
+                int second = RunEnd(text, first + 1);
+                next = first + 1;
+                if (second - (first + 1) >= 2 && second < text.Length && text[second] == '.')
+                {
+                    int third = RunEnd(text, second + 1);
+                    output ??= new StringBuilder(text.Length);
+                    output.Append(text, copied, i - copied).Append(Mask);
+                    copied = third;
+                    next = third;
+                }
+            }
+            i = next >= text.Length ? -1 : text.IndexOf("eyJ", next, StringComparison.Ordinal);
+        }
+        if (output is null) return text;
+        return output.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    private static bool IsSchemeChar(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '.' || c == '-';
+
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
+
+    private static bool EndsUserInfo(char c) => char.IsWhiteSpace(c) || c == '/' || c == '?' || c == '#' || c == '@' || c == '"' || c == '\'' || c == '<' || c == '>';
+
+    /// <summary>
+    /// Masks the user info of <c>scheme://user:password@host</c> in one pass: the scan after each
+    /// <c>://</c> stops at the first character that ends a user info, and never looks at the same
+    /// characters twice (a later <c>://</c> inside a scanned span ends at the same stop).
+    /// </summary>
+    private static string MaskUserInfo(string text)
+    {
+        StringBuilder? output = null;
+        int copied = 0;
+        int scannedTo = 0;
+        int at = text.IndexOf("://", StringComparison.Ordinal);
+        while (at >= 0)
+        {
+            int schemeStart = SchemeStart(text, at);
+            int infoStart = at + 3;
+            if (schemeStart >= 0 && infoStart >= scannedTo)
+            {
+                int stop = infoStart;
+                while (stop < text.Length && !EndsUserInfo(text[stop])) stop++;
+                scannedTo = stop;
+                if (stop > infoStart && stop < text.Length && text[stop] == '@' && schemeStart >= copied)
+                {
+                    output ??= new StringBuilder(text.Length);
+                    output.Append(text, copied, infoStart - copied).Append(Mask).Append('@');
+                    copied = stop + 1;
+                }
+            }
+            // A later "://" whose user info would start inside the span just scanned ends at the same stop
+            // with the same verdict; one that starts at or after the stop (the stop may be its own '/') is new.
+            at = text.IndexOf("://", Math.Min(text.Length, Math.Max(at + 3, scannedTo - 2)), StringComparison.Ordinal);
+        }
+        if (output is null) return text;
+        return output.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    /// <summary>The start of the scheme ending at <paramref name="colon"/> (a letter after a non-word character), or -1.</summary>
+    private static int SchemeStart(string text, int colon)
+    {
+        int start = colon;
+        // Bounded walk back: a scheme longer than 32 characters is not one.
+        while (start > 0 && colon - start < 32 && IsSchemeChar(text[start - 1])) start--;
+        for (int s = start; s < colon; s++)
+        {
+            char c = text[s];
+            if (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && (s == 0 || !IsWordChar(text[s - 1]))) return s;
+        }
+        return -1;
     }
 
     private static string MaskKnown(string text)

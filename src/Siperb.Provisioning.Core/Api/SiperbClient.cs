@@ -207,7 +207,8 @@ internal sealed class SiperbClient : IDisposable
         _http.Dispose();
     }
 
-    private Task<T> SendAsync<T>(RequestSpec request, IClientLog log, CancellationToken cancellationToken,
+    /// <summary>Sends <paramref name="request"/> through the retry loop, redirect rules and status mapping; <paramref name="readSuccess"/> reads a 2xx answer.</summary>
+    internal Task<T> SendAsync<T>(RequestSpec request, IClientLog log, CancellationToken cancellationToken,
         Func<HttpResponseMessage, CancellationToken, Task<T>> readSuccess) =>
         _sender.SendAsync(request, BuildUri(request.Segments, request.Query), log, cancellationToken, readSuccess);
 

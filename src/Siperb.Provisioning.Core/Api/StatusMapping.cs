@@ -26,7 +26,7 @@ internal static class StatusMapping
         {
             retryAfter = RetryPolicy.ParseRetryAfter(raw.FirstOrDefault(), DateTimeOffset.UtcNow);
         }
-        string excerpt = request.Route == ApiRoute.Devices ? await ExcerptAsync(response, ct).ConfigureAwait(false) : string.Empty;
+        string excerpt = request.Route is ApiRoute.Devices or ApiRoute.Request ? await ExcerptAsync(response, ct).ConfigureAwait(false) : string.Empty;
         string where = request.Describe() + " answered " + status + (requestId is null ? string.Empty : $" (request id {requestId})");
         (SiperbErrorKind kind, string what, SiperbRemedy remedy) = status switch
         {
@@ -34,6 +34,7 @@ internal static class StatusMapping
                 "The access token is invalid, expired or revoked. Create a new personal access token in the Siperb Admin Control Panel.",
                 SiperbRemedy.PassNewAccessToken),
             401 => (SiperbErrorKind.SessionRejected, "The session token is invalid or expired.", SiperbRemedy.LogInAgain),
+            403 when request.Route == ApiRoute.Request => (SiperbErrorKind.PermissionDenied, "This session may not do that.", SiperbRemedy.CheckUserId),
             403 => (SiperbErrorKind.PermissionDenied, "This session may not read that user's devices.", SiperbRemedy.CheckUserId),
             404 when request.Route == ApiRoute.Device => (SiperbErrorKind.NotFound, "No device has that token.", SiperbRemedy.ListDevices),
             404 => (SiperbErrorKind.NotFound, "Not found.", SiperbRemedy.CheckApiBaseUriAndUserId),

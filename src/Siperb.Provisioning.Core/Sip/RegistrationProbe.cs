@@ -38,7 +38,7 @@ namespace Siperb.Provisioning.Sip;
 internal sealed class RegistrationProbe
 {
     /// <summary>The Expires asked for on REGISTER: short, since the binding is removed at once anyway.</summary>
-    public const int DefaultRegisterExpires = 60;
+    public const int RegisterExpires = 60;
 
     private static readonly string s_userAgent = "Siperb.Provisioning/"
         + (typeof(RegistrationProbe).Assembly.GetName().Version?.ToString(3) ?? "0.0.0") + " (registration probe)";
@@ -47,52 +47,67 @@ internal sealed class RegistrationProbe
 
     public RegistrationProbe(IClientLog log) => _log = log;
 
-    /// <summary>The Expires asked for on REGISTER.</summary>
-    public int RegisterExpires { get; set; } = DefaultRegisterExpires;
-
     /// <summary>The User-Agent of the upgrade request and the SIP requests.</summary>
     public static string UserAgent => s_userAgent;
 
-    /// <summary>Why the account cannot be probed at all in <paramref name="mode"/>, or null when it can.</summary>
-    public static string? WhyNotTestable(SipAccount account, SiperbRegistrationMode mode)
+    /// <summary>Why the account cannot be probed at all with <paramref name="options"/>, or null when it can. Nothing is sent for such an account.</summary>
+    public static string? WhyNotTestable(SipAccount account, ProbeOptions options)
     {
         if (account.WebSocketUri is null) return "it has no WebSocket server (SipWssServer is missing or not a host name)";
         string scheme = account.WebSocketUri.Scheme;
-        if (!string.Equals(scheme, "wss", StringComparison.OrdinalIgnoreCase) && !string.Equals(scheme, "ws", StringComparison.OrdinalIgnoreCase))
+        bool secure = string.Equals(scheme, "wss", StringComparison.OrdinalIgnoreCase);
+        if (!secure && !string.Equals(scheme, "ws", StringComparison.OrdinalIgnoreCase))
         {
             return $"its WebSocket URI has the scheme '{scheme}', not wss";
         }
+        if (!secure && options.Mode == SiperbRegistrationMode.Register && !options.AllowUnencrypted)
+        {
+            return $"its WebSocket server {account.WebSocketUri} is unencrypted (ws://): the digest answer, the Bearer token and X-Siperb-Sid would cross the network in clear text. Use a wss:// server, or pass -AllowUnencrypted on a network you trust";
+        }
         if (string.IsNullOrEmpty(account.Domain)) return "it has no SipDomain";
-        if (mode == SiperbRegistrationMode.Register && string.IsNullOrEmpty(account.Username)) return "it has no SipUsername";
+        string? badHost = SipSyntax.WhyNotHost(account.Domain!);
+        if (badHost is not null) return $"its SipDomain '{ShowValue(account.Domain!)}' cannot be written into SIP: {badHost}";
+        if (options.Mode == SiperbRegistrationMode.Register)
+        {
+            if (string.IsNullOrEmpty(account.Username)) return "it has no SipUsername";
+            string? badUser = SipSyntax.WhyNotUser(account.Username!);
+            if (badUser is not null) return $"its SipUsername '{ShowValue(account.Username!)}' cannot be written into SIP: {badUser}";
+            foreach (var header in account.Headers)
+            {
+                string? badHeader = SipSyntax.WhyNotHeader(header.Key, header.Value);
+                if (badHeader is not null) return $"its SipHeaders cannot be sent: {badHeader}";
+            }
+        }
         return null;
     }
 
+    private static string ShowValue(string value) => ServerText.StripControls(value.Length > 80 ? value.Substring(0, 80) + "…" : value);
+
     /// <summary>Runs the probe; a failure is a result, only the caller's cancellation throws.</summary>
-    public async Task<SiperbRegistrationResult> RunAsync(SipAccount account, SiperbRegistrationMode mode, TimeSpan timeout,
-        CancellationToken cancellationToken)
+    public async Task<SiperbRegistrationResult> RunAsync(SipAccount account, ProbeOptions options, CancellationToken cancellationToken)
     {
-        var result = new SiperbRegistrationResult(account.DeviceToken, account.Description, account.SipUri, account.WebSocketUri, mode)
+        var result = new SiperbRegistrationResult(account.DeviceToken, account.Description, account.SipUri, account.WebSocketUri, options.Mode)
         {
             Stage = SiperbRegistrationStage.Dns,
+            Client = options.Client,
         };
-        string? notTestable = WhyNotTestable(account, mode);
+        string? notTestable = WhyNotTestable(account, options);
         if (notTestable is not null) throw new ArgumentException($"The provisioning of '{account.DeviceToken}' cannot be tested: {notTestable}.");
+        TimeSpan timeout = options.Timeout;
         Stopwatch total = Stopwatch.StartNew();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
-        var connection = new Connection();
-        var tls = new TlsVerdict();
-        Stopwatch stage = new();
+        var run = new ProbeRun(account, options, result, limit.Token, cancellationToken);
         try
         {
-            using (limit.Token.Register(connection.Dispose))
+            using (limit.Token.Register(run.Connection.Dispose))
             {
-                await RunStagesAsync(account, mode, result, connection, tls, stage, limit.Token, cancellationToken).ConfigureAwait(false);
+                await RunStagesAsync(run).ConfigureAwait(false);
             }
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            connection.Dispose();
+            run.Connection.Dispose();
             throw new OperationCanceledException(cancellationToken);
         }
         catch (Exception e) when (limit.IsCancellationRequested)
@@ -107,16 +122,16 @@ internal sealed class RegistrationProbe
         catch (Exception e) when (IsExpectedFailure(e))
         {
             result.Succeeded = false;
-            result.Reason = SecretScrubber.Scrub(Describe(e, result, tls));
+            result.Reason = ServerText.Clean(Describe(e, result, run.Tls), account.Secrets);
             if (e is WebSocketHandshakeException handshake) result.StatusCode = handshake.StatusCode;
         }
         finally
         {
-            connection.Dispose();
-            if (!result.Succeeded) RecordFailedStage(result, stage);
+            run.Connection.Dispose();
+            if (!result.Succeeded) RecordFailedStage(result, run.Stage);
             result.TotalMs = Milliseconds(total);
         }
-        _log.Verbose(SecretScrubber.Scrub($"Probe of '{account.DeviceToken}' ({account.WebSocketUri}): "
+        _log.Verbose(SecretScrubber.Scrub($"Probe of '{account.DeviceToken}' ({account.WebSocketUri}) as {options.Client}: "
             + (result.Succeeded ? "succeeded" : $"failed at {result.Stage}")
             + (result.StatusCode is null ? string.Empty : $", status {result.StatusCode}")
             + (result.Reason is null ? string.Empty : $" ({result.Reason})")
@@ -124,90 +139,128 @@ internal sealed class RegistrationProbe
         return result;
     }
 
-    private async Task RunStagesAsync(SipAccount account, SiperbRegistrationMode mode, SiperbRegistrationResult result,
-        Connection connection, TlsVerdict tls, Stopwatch stage, CancellationToken token, CancellationToken callerToken)
+    private async Task RunStagesAsync(ProbeRun run)
     {
-        Uri uri = account.WebSocketUri!;
-        string host = uri.DnsSafeHost;
-        bool secure = string.Equals(uri.Scheme, "wss", StringComparison.OrdinalIgnoreCase);
+        IPAddress[] addresses = await ResolveAsync(run).ConfigureAwait(false);
+        Stream stream = await OpenTransportAsync(run, addresses).ConfigureAwait(false);
+        if (run.Secure) stream = await HandshakeTlsAsync(run, stream).ConfigureAwait(false);
+        WebSocketConnection webSocket = await UpgradeAsync(run, stream).ConfigureAwait(false);
+        if (await ExchangeSipAsync(run, webSocket).ConfigureAwait(false))
+        {
+            await webSocket.CloseAsync(TimeSpan.FromMilliseconds(500), run.Token).ConfigureAwait(false);
+        }
+    }
 
-        result.Stage = SiperbRegistrationStage.Dns;
-        stage.Restart();
+    private static async Task<IPAddress[]> ResolveAsync(ProbeRun run)
+    {
+        run.Result.Stage = SiperbRegistrationStage.Dns;
+        run.Stage.Restart();
+        string host = run.Uri.DnsSafeHost;
         IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
             ? new[] { literal }
-            : await WithCancellation(Dns.GetHostAddressesAsync(host), token).ConfigureAwait(false);
-        result.DnsMs = Milliseconds(stage);
+            : await WithCancellation(Dns.GetHostAddressesAsync(host), run.Token).ConfigureAwait(false);
+        run.Result.DnsMs = Milliseconds(run.Stage);
         if (addresses.Length == 0) throw new ProbeFailure($"the host name '{host}' has no address");
+        return addresses;
+    }
 
-        result.Stage = SiperbRegistrationStage.Connect;
-        stage.Restart();
-        await ConnectAsync(connection, addresses, uri.Port, token).ConfigureAwait(false);
-        result.ConnectMs = Milliseconds(stage);
-        Stream stream = connection.Client!.GetStream();
+    /// <summary>
+    /// The TCP stage: the connected stream the TLS handshake (wss) or the WebSocket upgrade (ws) runs
+    /// over. The one place a tunnel (an HTTP CONNECT proxy) would be opened instead.
+    /// </summary>
+    private static async Task<Stream> OpenTransportAsync(ProbeRun run, IPAddress[] addresses)
+    {
+        run.Result.Stage = SiperbRegistrationStage.Connect;
+        run.Stage.Restart();
+        await ConnectAsync(run.Connection, addresses, run.Uri.Port, run.Token).ConfigureAwait(false);
+        run.Result.ConnectMs = Milliseconds(run.Stage);
+        return run.Connection.Client!.GetStream();
+    }
 
-        if (secure)
+    private static async Task<Stream> HandshakeTlsAsync(ProbeRun run, Stream stream)
+    {
+        run.Result.Stage = SiperbRegistrationStage.Tls;
+        // Loading the trust store (0.2-1 s with a system bundle) is the process's cost, not the
+        // server's: done once, before the handshake is timed.
+        await WithCancellation(TrustStoreWarmUp.Task, run.Token).ConfigureAwait(false);
+        run.Stage.Restart();
+        string host = run.Uri.DnsSafeHost;
+        // The platform decides: the callback returns exactly its verdict (no error = trusted) and
+        // only remembers why, so that a refusal can be told in words. It never accepts more.
+        run.Tls.Host = host;
+        var ssl = new SslStream(stream, leaveInnerStreamOpen: false, run.Tls.Validate);
+        run.Connection.Stream = ssl;
+        // .NET picks the protocols with the OS. .NET Framework's SslStream may default to TLS 1.0
+        // in powershell.exe (ServicePointManager does not apply to it), so TLS 1.2 is asked for there.
+        Task handshake = RuntimeInfo.IsNetFramework
+            ? ssl.AuthenticateAsClientAsync(host, null, SslProtocols.Tls12, checkCertificateRevocation: false)
+            : ssl.AuthenticateAsClientAsync(host);
+        await WithCancellation(handshake, run.Token).ConfigureAwait(false);
+        run.Result.TlsMs = Milliseconds(run.Stage);
+        if (ssl.RemoteCertificate is not null)
         {
-            result.Stage = SiperbRegistrationStage.Tls;
-            stage.Restart();
-            // The platform decides: the callback returns exactly its verdict (no error = trusted) and
-            // only remembers why, so that a refusal can be told in words. It never accepts more.
-            tls.Host = host;
-            var ssl = new SslStream(stream, leaveInnerStreamOpen: false, tls.Validate);
-            connection.Stream = ssl;
-            // .NET picks the protocols with the OS. .NET Framework's SslStream may default to TLS 1.0
-            // in powershell.exe (ServicePointManager does not apply to it), so TLS 1.2 is asked for there.
-            Task handshake = RuntimeInfo.IsNetFramework
-                ? ssl.AuthenticateAsClientAsync(host, null, SslProtocols.Tls12, checkCertificateRevocation: false)
-                : ssl.AuthenticateAsClientAsync(host);
-            await WithCancellation(handshake, token).ConfigureAwait(false);
-            result.TlsMs = Milliseconds(stage);
-            if (ssl.RemoteCertificate is not null)
-            {
-                using var certificate = new X509Certificate2(ssl.RemoteCertificate);
-                result.CertificateSubject = certificate.Subject;
-                result.CertificateNotAfter = certificate.NotAfter.ToUniversalTime();
-            }
-            stream = ssl;
+            using var certificate = new X509Certificate2(ssl.RemoteCertificate);
+            run.Result.CertificateSubject = ServerText.Clean(certificate.Subject);
+            run.Result.CertificateNotAfter = certificate.NotAfter.ToUniversalTime();
         }
+        return ssl;
+    }
 
-        result.Stage = SiperbRegistrationStage.WebSocket;
-        stage.Restart();
-        WebSocketConnection webSocket = await WebSocketConnection.ConnectAsync(stream, uri, "sip", s_userAgent, token).ConfigureAwait(false);
-        connection.WebSocket = webSocket;
-        result.WebSocketMs = Milliseconds(stage);
+    private static async Task<WebSocketConnection> UpgradeAsync(ProbeRun run, Stream stream)
+    {
+        run.Result.Stage = SiperbRegistrationStage.WebSocket;
+        run.Stage.Restart();
+        WebSocketConnection webSocket = await WebSocketConnection.ConnectAsync(stream, run.Uri, "sip", s_userAgent, run.Token).ConfigureAwait(false);
+        run.Connection.WebSocket = webSocket;
+        run.Result.WebSocketMs = Milliseconds(run.Stage);
+        return webSocket;
+    }
 
+    /// <summary>The SIP stage; false when the WebSocket is not worth closing politely (a lost unREGISTER).</summary>
+    private async Task<bool> ExchangeSipAsync(ProbeRun run, WebSocketConnection webSocket)
+    {
+        SiperbRegistrationResult result = run.Result;
         result.Stage = SiperbRegistrationStage.Sip;
-        stage.Restart();
-        var dialog = new SipExchange(webSocket, account, secure ? "WSS" : "WS", _log, token);
-        if (mode == SiperbRegistrationMode.Connect)
+        run.Stage.Restart();
+        var dialog = new SipExchange(webSocket, run.Account, SipClientProfile.For(run.Options.Client), run.Secure ? "WSS" : "WS", _log, run.Token);
+        if (run.Options.Mode == SiperbRegistrationMode.Connect)
         {
-            SipMessage answer = await dialog.OptionsAsync().ConfigureAwait(false);
-            result.SipMs = Milliseconds(stage);
-            Finish(result, answer, succeeded: true);
+            SipMessage options = await dialog.OptionsAsync().ConfigureAwait(false);
+            result.SipMs = Milliseconds(run.Stage);
+            Finish(result, options, succeeded: true, run.Account);
+            return true;
         }
-        else
+        RegisterOutcome outcome = await dialog.RegisterAsync(RegisterExpires).ConfigureAwait(false);
+        result.SipMs = Milliseconds(run.Stage);
+        result.DigestAlgorithm = dialog.DigestAlgorithm is null ? null : ServerText.Clean(dialog.DigestAlgorithm);
+        Finish(result, outcome.Answer, outcome.IsRegistered, run.Account);
+        if (outcome.Failure is not null) result.Reason = outcome.Failure;
+        if (outcome.IsRegistered)
         {
-            SipMessage answer = await dialog.RegisterAsync(RegisterExpires).ConfigureAwait(false);
-            result.SipMs = Milliseconds(stage);
-            bool registered = answer.StatusCode >= 200 && answer.StatusCode < 300;
-            Finish(result, answer, registered);
-            if (registered)
+            result.Expires = outcome.Expires;
+            if (dialog.BrowserClientsCouldNotAnswer)
             {
-                result.Expires = dialog.GrantedExpires(answer);
-                try
-                {
-                    await dialog.UnregisterAsync().ConfigureAwait(false);
-                }
-                catch (Exception e) when (!callerToken.IsCancellationRequested && (IsExpectedFailure(e) || e is OperationCanceledException))
-                {
-                    // The device registered: that is the result. A lost unREGISTER only leaves the
-                    // probe's short binding to expire on its own.
-                    _log.Warning($"The probe's binding of {account.SipUri} could not be removed ({(token.IsCancellationRequested ? "the time limit passed" : Innermost(e).Message.TrimEnd('.'))}); the registrar drops it within {result.Expires ?? RegisterExpires} s.");
-                    return;
-                }
+                result.AddWarning($"Registered as the probe, with digest {result.DigestAlgorithm}; JsSIP and SIP.js with the exported files could not: they answer only the last {(outcome.Answer.StatusCode == 407 ? "Proxy-Authenticate" : "WWW-Authenticate")} challenge and only with MD5. Check with -Client JsSIP or -Client SipJs.");
             }
         }
-        await webSocket.CloseAsync(TimeSpan.FromMilliseconds(500), token).ConfigureAwait(false);
+        if (!outcome.MayHoldBinding) return true;
+        return await RemoveBindingAsync(run, dialog, outcome).ConfigureAwait(false);
+    }
+
+    private async Task<bool> RemoveBindingAsync(ProbeRun run, SipExchange dialog, RegisterOutcome outcome)
+    {
+        try
+        {
+            await dialog.UnregisterAsync().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (!run.CallerToken.IsCancellationRequested && (IsExpectedFailure(e) || e is OperationCanceledException))
+        {
+            // The device registered: that is the result. A lost unREGISTER only leaves the
+            // probe's short binding to expire on its own.
+            _log.Warning($"The probe's binding of {run.Account.SipUri} could not be removed ({(run.Token.IsCancellationRequested ? "the time limit passed" : ServerText.Clean(Innermost(e).Message.TrimEnd('.'), run.Account.Secrets))}); the registrar drops it within {outcome.Expires ?? outcome.RequestedExpires} s.");
+            return false;
+        }
     }
 
     /// <summary>The stage that failed ran too: its time until the failure is kept (how long a connect took to time out).</summary>
@@ -225,11 +278,11 @@ internal sealed class RegistrationProbe
         }
     }
 
-    private static void Finish(SiperbRegistrationResult result, SipMessage answer, bool succeeded)
+    private static void Finish(SiperbRegistrationResult result, SipMessage answer, bool succeeded, SipAccount account)
     {
         result.StatusCode = answer.StatusCode;
-        result.Reason = answer.ReasonPhrase;
-        result.Server = answer.Get("Server") ?? answer.Get("User-Agent");
+        result.Reason = ServerText.Clean(answer.ReasonPhrase, account.Secrets);
+        result.Server = ServerText.Clean(answer.Get("Server") ?? answer.Get("User-Agent"), account.Secrets);
         result.Succeeded = succeeded;
         if (succeeded) result.Stage = SiperbRegistrationStage.Done;
     }
@@ -344,6 +397,68 @@ internal sealed class RegistrationProbe
         var text = new StringBuilder(bytes.Length * 2);
         foreach (byte b in bytes) text.Append(b.ToString("x2", CultureInfo.InvariantCulture));
         return text.ToString(0, length);
+    }
+
+    /// <summary>What one probe carries from stage to stage.</summary>
+    private sealed class ProbeRun
+    {
+        public ProbeRun(SipAccount account, ProbeOptions options, SiperbRegistrationResult result, CancellationToken token, CancellationToken callerToken)
+        {
+            Account = account;
+            Options = options;
+            Result = result;
+            Token = token;
+            CallerToken = callerToken;
+            Uri = account.WebSocketUri!;
+            Secure = string.Equals(Uri.Scheme, "wss", StringComparison.OrdinalIgnoreCase);
+        }
+
+        public SipAccount Account { get; }
+
+        public ProbeOptions Options { get; }
+
+        public SiperbRegistrationResult Result { get; }
+
+        /// <summary>The time limit and the caller's cancellation.</summary>
+        public CancellationToken Token { get; }
+
+        /// <summary>The caller's cancellation alone.</summary>
+        public CancellationToken CallerToken { get; }
+
+        public Uri Uri { get; }
+
+        public bool Secure { get; }
+
+        public Connection Connection { get; } = new();
+
+        public TlsVerdict Tls { get; } = new();
+
+        public Stopwatch Stage { get; } = new();
+    }
+
+    /// <summary>Loads the platform's trust store once per process (the first chain build pays for it), off the timed handshake.</summary>
+    private static class TrustStoreWarmUp
+    {
+        private static readonly Lazy<Task> s_task = new(() => System.Threading.Tasks.Task.Run(Load), LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public static Task Task => s_task.Value;
+
+        private static void Load()
+        {
+            foreach (StoreLocation location in new[] { StoreLocation.CurrentUser, StoreLocation.LocalMachine })
+            {
+                try
+                {
+                    using var store = new X509Store(StoreName.Root, location);
+                    store.Open(OpenFlags.ReadOnly);
+                    _ = store.Certificates.Count;
+                }
+                catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException or System.Security.SecurityException)
+                {
+                    // A store that cannot be read here is read (and refused) by the handshake itself.
+                }
+            }
+        }
     }
 
     private sealed class ProbeFailure : Exception

@@ -1,21 +1,21 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
-using System.Security;
 using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Sip;
 
 /// <summary>
 /// What the probe and the client-config writers need of one device's provisioning, with the
-/// secrets as plain strings (SecureString unwrapped). Every secret is registered with the
-/// <see cref="SecretScrubber"/> as it is read, so no log line can show it.
+/// secrets as plain strings: the core's account type (the output type SiperbProvisioning maps to it
+/// in Model/SiperbProvisioningAccount.cs). Whoever builds one registers its secrets with the
+/// <see cref="SecretScrubber"/>, so no log line can show them.
 /// </summary>
 internal sealed class SipAccount
 {
     public SipAccount(string deviceToken, string? description, string? username, string? password, string? domain,
-        Uri? webSocketUri, string? contact, string? displayName, IReadOnlyList<KeyValuePair<string, string>> headers)
+        Uri? webSocketUri, string? contact, string? displayName, IReadOnlyList<KeyValuePair<string, string>> headers, string? userId = null)
     {
+        UserId = userId;
         DeviceToken = deviceToken;
         Description = description;
         Username = username;
@@ -28,6 +28,28 @@ internal sealed class SipAccount
     }
 
     public string DeviceToken { get; }
+
+    /// <summary>The owner's user id (with the device token, the device's SIP instance id); null when unknown.</summary>
+    public string? UserId { get; }
+
+    /// <summary>The stable instance id (<see cref="DeviceInstanceId"/>) of this device, or null without a user id.</summary>
+    public string? InstanceId => UserId is null ? null : DeviceInstanceId.For(UserId, DeviceToken);
+
+    /// <summary>Every secret value of this account (password, secret header values, the Bearer token alone), to mask in server text.</summary>
+    public IEnumerable<string> Secrets
+    {
+        get
+        {
+            if (!string.IsNullOrEmpty(Password)) yield return Password!;
+            foreach (var header in Headers)
+            {
+                if (!IsSecretHeader(header.Key) || header.Value.Length == 0) continue;
+                yield return header.Value;
+                const string bearer = "Bearer ";
+                if (header.Value.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)) yield return header.Value.Substring(bearer.Length).Trim();
+            }
+        }
+    }
 
     public string? Description { get; }
 
@@ -51,52 +73,17 @@ internal sealed class SipAccount
     /// <summary>sip:Username@Domain, or null when either is missing.</summary>
     public string? SipUri => string.IsNullOrEmpty(Username) || string.IsNullOrEmpty(Domain) ? null : $"sip:{Username}@{Domain}";
 
-    /// <summary>Reads a provisioning object; SecureString and string secrets are both accepted.</summary>
-    public static SipAccount From(SiperbProvisioning provisioning)
-    {
-        string? password = Plain(provisioning.SipPassword);
-        SecretScrubber.Register(password);
-        SecretScrubber.Register(Plain(provisioning.SipJwt));
-        var headers = new List<KeyValuePair<string, string>>();
-        foreach (DictionaryEntry entry in provisioning.SipHeaders)
-        {
-            string name = entry.Key?.ToString() ?? string.Empty;
-            string? value = Plain(entry.Value);
-            if (name.Length == 0 || value is null) continue;
-            if (IsSecretHeader(name)) RegisterHeaderSecret(name, value);
-            headers.Add(new KeyValuePair<string, string>(name, value));
-        }
-        string? displayName = string.IsNullOrWhiteSpace(provisioning.ProfileName) ? provisioning.Description : provisioning.ProfileName;
-        return new SipAccount(provisioning.DeviceToken, provisioning.Description, provisioning.SipUsername, password, provisioning.SipDomain,
-            provisioning.WebSocketUri, provisioning.SipContact, string.IsNullOrWhiteSpace(displayName) ? null : displayName, headers);
-    }
-
     /// <summary>Headers whose value is a secret: redacted in every log line.</summary>
     public static bool IsSecretHeader(string name) =>
         string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase)
         || string.Equals(name, "Proxy-Authorization", StringComparison.OrdinalIgnoreCase)
         || string.Equals(name, "X-Siperb-Sid", StringComparison.OrdinalIgnoreCase);
 
-    private static void RegisterHeaderSecret(string name, string value)
+    /// <summary>Registers a header's secret value (and a Bearer's token alone) with the scrubber.</summary>
+    public static void RegisterHeaderSecret(string name, string value)
     {
         SecretScrubber.Register(value);
         const string bearer = "Bearer ";
         if (value.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)) SecretScrubber.Register(value.Substring(bearer.Length).Trim());
-    }
-
-    /// <summary>A SecureString or string as a string; anything else by its ToString(); null stays null.</summary>
-    public static string? Plain(object? value)
-    {
-        switch (value)
-        {
-            case null:
-                return null;
-            case SecureString secure:
-                return SecureText.ToPlain(secure);
-            case string text:
-                return text;
-            default:
-                return value.ToString();
-        }
     }
 }

@@ -146,42 +146,71 @@ internal sealed class SipMessage
         return text.ToString();
     }
 
+    /// <summary>The largest SIP message read, in characters (a registrar's answer to REGISTER is a few hundred bytes).</summary>
+    public const int MaximumMessageLength = 64 * 1024;
+
+    /// <summary>The longest header (its folded lines joined), in characters.</summary>
+    public const int MaximumHeaderLength = 8 * 1024;
+
+    /// <summary>The most headers read from one message.</summary>
+    public const int MaximumHeaderCount = 256;
+
+    /// <summary>The longest reason phrase kept, in characters (longer ones are cut).</summary>
+    public const int MaximumReasonLength = 1024;
+
     /// <summary>
-    /// Parses one message. Accepts CRLF or bare LF line ends, folded headers (a line starting with
-    /// space or tab continues the previous one), compact names, and a body cut to Content-Length.
-    /// Throws <see cref="FormatException"/> on anything else.
+    /// Parses one message in one pass (time linear in its length). Accepts CRLF or bare LF line ends,
+    /// folded headers (a line starting with space or tab continues the previous one), compact names,
+    /// and a body cut to Content-Length. Throws <see cref="FormatException"/> on anything else and on
+    /// a message, header or header count past the caps above; a reason phrase past its cap is cut.
     /// </summary>
     public static SipMessage Parse(string text)
     {
         if (text is null) throw new FormatException("No SIP message.");
-        text = text.TrimStart('\r', '\n'); // keep-alive CRLFs before a message (RFC 5626 4.4.1)
-        int headerEnd = FindHeaderEnd(text, out int bodyStart);
-        string head = headerEnd < 0 ? text : text.Substring(0, headerEnd);
+        if (text.Length > MaximumMessageLength) throw new FormatException($"The SIP message is larger than {MaximumMessageLength / 1024} KiB.");
+        int position = 0;
+        while (position < text.Length && (text[position] == '\r' || text[position] == '\n')) position++; // keep-alive CRLFs (RFC 5626 4.4.1)
+        int headerEnd = FindHeaderEnd(text, position, out int bodyStart);
+        int headEnd = headerEnd < 0 ? text.Length : headerEnd;
         string body = headerEnd < 0 ? string.Empty : text.Substring(bodyStart);
-        var lines = new List<string>();
-        foreach (string raw in head.Split('\n'))
+
+        SipMessage? message = null;
+        StringBuilder? current = null;
+        int headerCount = 0;
+        while (position < headEnd)
         {
-            string line = raw.EndsWith("\r", StringComparison.Ordinal) ? raw.Substring(0, raw.Length - 1) : raw;
-            if (line.Length > 0 && (line[0] == ' ' || line[0] == '\t'))
+            int lineEnd = text.IndexOf('\n', position, headEnd - position);
+            if (lineEnd < 0) lineEnd = headEnd;
+            int contentEnd = lineEnd > position && text[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+            int length = contentEnd - position;
+            if (message is null)
             {
-                if (lines.Count < 2) throw new FormatException("A SIP message starts with a continuation line.");
-                lines[lines.Count - 1] = lines[lines.Count - 1].TrimEnd() + " " + line.Trim();
-                continue;
+                if (length > MaximumHeaderLength + MaximumReasonLength) throw new FormatException("The SIP start line is too long.");
+                if (length > 0 && (text[position] == ' ' || text[position] == '\t')) throw new FormatException("A SIP message starts with a continuation line.");
+                message = ParseStartLine(text.Substring(position, length));
             }
-            lines.Add(line);
+            else if (length > 0 && (text[position] == ' ' || text[position] == '\t'))
+            {
+                if (current is null) throw new FormatException("A SIP message starts with a continuation line.");
+                int from = position;
+                while (from < contentEnd && (text[from] == ' ' || text[from] == '\t')) from++;
+                int to = contentEnd;
+                while (to > from && (text[to - 1] == ' ' || text[to - 1] == '\t')) to--;
+                TrimEndSpaces(current);
+                if (current.Length + 1 + (to - from) > MaximumHeaderLength) throw new FormatException($"A SIP header is longer than {MaximumHeaderLength / 1024} KiB.");
+                current.Append(' ').Append(text, from, to - from);
+            }
+            else if (length > 0)
+            {
+                if (current is not null) message.AddParsedHeader(current);
+                if (length > MaximumHeaderLength) throw new FormatException($"A SIP header is longer than {MaximumHeaderLength / 1024} KiB.");
+                if (++headerCount > MaximumHeaderCount) throw new FormatException($"The SIP message has more than {MaximumHeaderCount} headers.");
+                current = new StringBuilder(length + 16).Append(text, position, length);
+            }
+            position = lineEnd + 1;
         }
-        if (lines.Count == 0) throw new FormatException("The SIP message is empty.");
-        SipMessage message = ParseStartLine(lines[0]);
-        for (int i = 1; i < lines.Count; i++)
-        {
-            string line = lines[i];
-            if (line.Length == 0) continue;
-            int colon = line.IndexOf(':');
-            if (colon <= 0) throw new FormatException("A SIP header line has no name.");
-            string name = line.Substring(0, colon).Trim();
-            if (name.Length == 0 || name.IndexOf(' ') >= 0) throw new FormatException("A SIP header name is not a token.");
-            message._headers.Add(new KeyValuePair<string, string>(CanonicalName(name), line.Substring(colon + 1).Trim()));
-        }
+        if (message is null) throw new FormatException("The SIP message is empty.");
+        if (current is not null) message.AddParsedHeader(current);
         string? lengthText = message.Get("Content-Length");
         if (lengthText is not null)
         {
@@ -197,10 +226,27 @@ internal sealed class SipMessage
         return message;
     }
 
-    private static int FindHeaderEnd(string text, out int bodyStart)
+    private void AddParsedHeader(StringBuilder line)
     {
-        int crlf = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        int lf = text.IndexOf("\n\n", StringComparison.Ordinal);
+        string text = line.ToString();
+        int colon = text.IndexOf(':');
+        if (colon <= 0) throw new FormatException("A SIP header line has no name.");
+        string name = text.Substring(0, colon).Trim();
+        if (name.Length == 0 || name.IndexOf(' ') >= 0) throw new FormatException("A SIP header name is not a token.");
+        _headers.Add(new KeyValuePair<string, string>(CanonicalName(name), text.Substring(colon + 1).Trim()));
+    }
+
+    private static void TrimEndSpaces(StringBuilder text)
+    {
+        int end = text.Length;
+        while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\t')) end--;
+        text.Length = end;
+    }
+
+    private static int FindHeaderEnd(string text, int start, out int bodyStart)
+    {
+        int crlf = text.IndexOf("\r\n\r\n", start, StringComparison.Ordinal);
+        int lf = text.IndexOf("\n\n", start, StringComparison.Ordinal);
         if (crlf >= 0 && (lf < 0 || crlf <= lf))
         {
             bodyStart = crlf + 4;
@@ -226,7 +272,8 @@ internal sealed class SipMessage
             {
                 throw new FormatException("The SIP status line is not 'SIP/2.0 <code> <reason>'.");
             }
-            return Response(code, parts.Length == 3 ? parts[2].Trim() : string.Empty);
+            string reason = parts.Length == 3 ? parts[2].Trim() : string.Empty;
+            return Response(code, reason.Length > MaximumReasonLength ? reason.Substring(0, MaximumReasonLength) : reason);
         }
         string[] request = line.Split(' ');
         if (request.Length != 3 || !string.Equals(request[2], "SIP/2.0", StringComparison.OrdinalIgnoreCase) || request[0].Length == 0 || request[1].Length == 0)

@@ -30,7 +30,8 @@ internal sealed class WebSocketConnection : IDisposable
 {
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private const int MaximumHandshakeBytes = 16 * 1024;
-    private const int MaximumMessageBytes = 1024 * 1024;
+    /// <summary>The largest message read (fragments joined): a SIP message's cap (<see cref="SipMessage.MaximumMessageLength"/>).</summary>
+    private const int MaximumMessageBytes = SipMessage.MaximumMessageLength;
 
     private readonly Stream _stream;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -57,34 +58,72 @@ internal sealed class WebSocketConnection : IDisposable
     public static async Task<WebSocketConnection> ConnectAsync(Stream stream, Uri uri, string subProtocol, string userAgent,
         CancellationToken cancellationToken)
     {
+        string key = NewKey();
+        byte[] request = Encoding.ASCII.GetBytes(UpgradeRequest(uri, key, subProtocol, userAgent));
+        await stream.WriteAsync(request, 0, request.Length, cancellationToken).ConfigureAwait(false);
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        byte[] head = new byte[MaximumHandshakeBytes];
+        (int count, int end) = await ReadUpgradeAnswerAsync(stream, head, cancellationToken).ConfigureAwait(false);
+        UpgradeAnswer answer = ParseUpgradeAnswer(Encoding.ASCII.GetString(head, 0, end));
+        CheckUpgradeAnswer(answer, key, subProtocol);
+        int leftover = count - (end + 4);
+        byte[] rest = new byte[Math.Max(leftover, 0)];
+        Array.Copy(head, end + 4, rest, 0, rest.Length);
+        return new WebSocketConnection(stream, rest, rest.Length);
+    }
+
+    private static string NewKey()
+    {
         byte[] keyBytes = new byte[16];
         using (var random = RandomNumberGenerator.Create()) random.GetBytes(keyBytes);
-        string key = Convert.ToBase64String(keyBytes);
-        string hostHeader = uri.IsDefaultPort ? uri.Host : uri.Host + ":" + uri.Port.ToString(CultureInfo.InvariantCulture);
-        if (uri.HostNameType == UriHostNameType.IPv6 && !hostHeader.StartsWith("[", StringComparison.Ordinal)) hostHeader = "[" + uri.Host + "]" + (uri.IsDefaultPort ? string.Empty : ":" + uri.Port);
-        string request = "GET " + uri.PathAndQuery + " HTTP/1.1\r\n"
-            + "Host: " + hostHeader + "\r\n"
+        return Convert.ToBase64String(keyBytes);
+    }
+
+    private static string UpgradeRequest(Uri uri, string key, string subProtocol, string userAgent)
+    {
+        string port = uri.IsDefaultPort ? string.Empty : ":" + uri.Port.ToString(CultureInfo.InvariantCulture);
+        string host = uri.HostNameType == UriHostNameType.IPv6 && !uri.Host.StartsWith("[", StringComparison.Ordinal) ? "[" + uri.Host + "]" : uri.Host;
+        return "GET " + uri.PathAndQuery + " HTTP/1.1\r\n"
+            + "Host: " + host + port + "\r\n"
             + "Upgrade: websocket\r\n"
             + "Connection: Upgrade\r\n"
             + "Sec-WebSocket-Key: " + key + "\r\n"
             + "Sec-WebSocket-Version: 13\r\n"
             + "Sec-WebSocket-Protocol: " + subProtocol + "\r\n"
             + "User-Agent: " + userAgent + "\r\n\r\n";
-        byte[] bytes = Encoding.ASCII.GetBytes(request);
-        await stream.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
 
-        byte[] head = new byte[MaximumHandshakeBytes];
+    /// <summary>Reads until the blank line that ends the upgrade answer's headers; (bytes read, index of the blank line).</summary>
+    private static async Task<(int Count, int End)> ReadUpgradeAnswerAsync(Stream stream, byte[] head, CancellationToken cancellationToken)
+    {
         int count = 0;
         int end;
-        while ((end = IndexOfHeaderEnd(head, count)) < 0)
+        // Each read is searched from where the last search stopped (less the 3 bytes a split CRLFCRLF may
+        // have left), so a server dripping one byte at a time costs linear time, not quadratic.
+        int searched = 0;
+        while ((end = IndexOfHeaderEnd(head, searched, count)) < 0)
         {
+            searched = Math.Max(0, count - 3);
             if (count == head.Length) throw new WebSocketHandshakeException(null, "the upgrade answer's headers are larger than 16 KiB");
             int read = await stream.ReadAsync(head, count, head.Length - count, cancellationToken).ConfigureAwait(false);
             if (read == 0) throw new WebSocketHandshakeException(null, count == 0 ? "the server closed the connection without answering the upgrade" : "the server closed the connection in the middle of the upgrade answer");
             count += read;
         }
-        string text = Encoding.ASCII.GetString(head, 0, end);
+        return (count, end);
+    }
+
+    private sealed class UpgradeAnswer
+    {
+        public int Code { get; set; }
+
+        public string Reason { get; set; } = string.Empty;
+
+        public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static UpgradeAnswer ParseUpgradeAnswer(string text)
+    {
         string[] lines = text.Split(new[] { "\r\n" }, StringSplitOptions.None);
         string[] status = lines[0].Split(new[] { ' ' }, 3);
         if (status.Length < 2 || !status[0].StartsWith("HTTP/", StringComparison.Ordinal)
@@ -92,39 +131,39 @@ internal sealed class WebSocketConnection : IDisposable
         {
             throw new WebSocketHandshakeException(null, "the server's answer to the upgrade is not HTTP");
         }
-        string reason = status.Length == 3 ? status[2].Trim() : string.Empty;
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var answer = new UpgradeAnswer { Code = code, Reason = status.Length == 3 ? ServerText.Clean(status[2].Trim())! : string.Empty };
         for (int i = 1; i < lines.Length; i++)
         {
             int colon = lines[i].IndexOf(':');
             if (colon <= 0) continue;
             string name = lines[i].Substring(0, colon).Trim();
             string value = lines[i].Substring(colon + 1).Trim();
-            headers[name] = headers.TryGetValue(name, out string? earlier) ? earlier + ", " + value : value;
+            answer.Headers[name] = answer.Headers.TryGetValue(name, out string? earlier) ? earlier + ", " + value : value;
         }
+        return answer;
+    }
+
+    private static void CheckUpgradeAnswer(UpgradeAnswer answer, string key, string subProtocol)
+    {
+        int code = answer.Code;
         if (code != 101)
         {
-            throw new WebSocketHandshakeException(code, $"the server refused the WebSocket upgrade with HTTP {code}{(reason.Length > 0 ? " " + reason : string.Empty)}");
+            throw new WebSocketHandshakeException(code, $"the server refused the WebSocket upgrade with HTTP {code}{(answer.Reason.Length > 0 ? " " + answer.Reason : string.Empty)}");
         }
-        if (!headers.TryGetValue("Upgrade", out string? upgrade) || !string.Equals(upgrade, "websocket", StringComparison.OrdinalIgnoreCase))
+        if (!answer.Headers.TryGetValue("Upgrade", out string? upgrade) || !string.Equals(upgrade, "websocket", StringComparison.OrdinalIgnoreCase))
         {
             throw new WebSocketHandshakeException(code, "the server answered 101 without 'Upgrade: websocket'");
         }
-        string expected = ExpectedAccept(key);
-        if (!headers.TryGetValue("Sec-WebSocket-Accept", out string? accept) || !string.Equals(accept, expected, StringComparison.Ordinal))
+        if (!answer.Headers.TryGetValue("Sec-WebSocket-Accept", out string? accept) || !string.Equals(accept, ExpectedAccept(key), StringComparison.Ordinal))
         {
             throw new WebSocketHandshakeException(code, "the server's Sec-WebSocket-Accept does not match the key sent (not a WebSocket server, or a proxy in the way)");
         }
-        if (!headers.TryGetValue("Sec-WebSocket-Protocol", out string? agreed) || !string.Equals(agreed, subProtocol, StringComparison.OrdinalIgnoreCase))
+        if (!answer.Headers.TryGetValue("Sec-WebSocket-Protocol", out string? agreed) || !string.Equals(agreed, subProtocol, StringComparison.OrdinalIgnoreCase))
         {
             throw new WebSocketHandshakeException(code, agreed is null
                 ? $"the server did not agree to the WebSocket subprotocol '{subProtocol}' (RFC 7118)"
-                : $"the server chose the WebSocket subprotocol '{agreed}' instead of '{subProtocol}' (RFC 7118)");
+                : $"the server chose the WebSocket subprotocol '{ServerText.Clean(agreed)}' instead of '{subProtocol}' (RFC 7118)");
         }
-        int leftover = count - (end + 4);
-        byte[] rest = new byte[Math.Max(leftover, 0)];
-        Array.Copy(head, end + 4, rest, 0, rest.Length);
-        return new WebSocketConnection(stream, rest, rest.Length);
     }
 
     /// <summary>The Sec-WebSocket-Accept a server must send for <paramref name="key"/>.</summary>
@@ -148,6 +187,9 @@ internal sealed class WebSocketConnection : IDisposable
         bool inMessage = false;
         while (true)
         {
+            // Frames that arrive faster than they are read complete synchronously: the time limit is
+            // checked on every one, so a ping flood cannot hold the probe past it.
+            cancellationToken.ThrowIfCancellationRequested();
             byte[] header = await ReadExactAsync(2, cancellationToken).ConfigureAwait(false);
             if (header.Length == 0) return Closed();
             bool fin = (header[0] & 0x80) != 0;
@@ -167,7 +209,7 @@ internal sealed class WebSocketConnection : IDisposable
             }
             if (length < 0 || length > MaximumMessageBytes || message.Length + length > MaximumMessageBytes)
             {
-                throw new IOException("The server sent a WebSocket message larger than 1 MiB.");
+                throw new IOException($"The server sent a WebSocket message larger than {MaximumMessageBytes / 1024} KiB.");
             }
             byte[] mask = masked ? await ReadRequiredAsync(4, cancellationToken).ConfigureAwait(false) : Array.Empty<byte>();
             byte[] payload = await ReadRequiredAsync((int)length, cancellationToken).ConfigureAwait(false);
@@ -316,9 +358,9 @@ internal sealed class WebSocketConnection : IDisposable
         return result;
     }
 
-    private static int IndexOfHeaderEnd(byte[] bytes, int count)
+    private static int IndexOfHeaderEnd(byte[] bytes, int start, int count)
     {
-        for (int i = 0; i + 3 < count; i++)
+        for (int i = start; i + 3 < count; i++)
         {
             if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n') return i;
         }

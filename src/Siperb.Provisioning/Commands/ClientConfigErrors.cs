@@ -18,7 +18,7 @@ internal static class ClientConfigErrors
     {
         foreach (SiperbProvisioning item in provisioning)
         {
-            SipAccount account = SipAccount.From(item);
+            SipAccount account = item.ToSipAccount();
             ErrorRecord? incomplete = Incomplete(account);
             if (incomplete is null) yield return (account, DeviceInstanceId.For(item.UserId ?? string.Empty, item.DeviceToken ?? string.Empty));
             else writeError(incomplete);

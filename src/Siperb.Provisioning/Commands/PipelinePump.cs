@@ -138,8 +138,11 @@ internal sealed class PipelinePump
         public object? Payload { get; }
     }
 
-    private sealed class QueueLog : IClientLog
+    private sealed class QueueLog : IClientLog, IClientLogLevel
     {
+        /// <summary>Debug lines queued but not written yet, at most: past it they are dropped (a registrar flooding -Debug cannot grow memory without bound).</summary>
+        private const int MaximumQueuedDebugLines = 10_000;
+
         private readonly PipelinePump _owner;
         private readonly bool _verbose;
         private readonly bool _debug;
@@ -156,9 +159,11 @@ internal sealed class PipelinePump
             if (_verbose) _owner._messages.Add(PipelineMessage.Log(MessageKind.Verbose, message));
         }
 
+        public bool IsDebugEnabled => _debug;
+
         public void Debug(string message)
         {
-            if (_debug) _owner._messages.Add(PipelineMessage.Log(MessageKind.Debug, message));
+            if (_debug && _owner._messages.Count < MaximumQueuedDebugLines) _owner._messages.Add(PipelineMessage.Log(MessageKind.Debug, message));
         }
 
         public void Warning(string message) => _owner._messages.Add(PipelineMessage.Log(MessageKind.Warning, message));

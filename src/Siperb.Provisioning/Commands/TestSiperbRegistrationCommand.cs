@@ -45,6 +45,14 @@ public sealed class TestSiperbRegistrationCommand : SiperbCmdlet
     [ValidateRange(1, 600)]
     public int TimeoutSec { get; set; } = DefaultTimeoutSec;
 
+    /// <summary>Probe (default), JsSIP or SipJs: behave as that client where the registrar's verdict can depend on it.</summary>
+    [Parameter]
+    public SiperbRegistrationClient Client { get; set; } = SiperbRegistrationClient.Probe;
+
+    /// <summary>Allow credentials over ws:// (unencrypted) in Register mode; without it such a device is an error and nothing is sent.</summary>
+    [Parameter]
+    public SwitchParameter AllowUnencrypted { get; set; }
+
     /// <summary>Return one bool per device (Succeeded) instead of result objects.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -70,8 +78,9 @@ public sealed class TestSiperbRegistrationCommand : SiperbCmdlet
 
     private Task<Outcome> Start(SiperbProvisioning provisioning)
     {
-        SipAccount account = SipAccount.From(provisioning);
-        string? notTestable = RegistrationProbe.WhyNotTestable(account, Mode);
+        SipAccount account = provisioning.ToSipAccount();
+        var options = new ProbeOptions(Mode, TimeSpan.FromSeconds(TimeoutSec), Client, AllowUnencrypted.IsPresent);
+        string? notTestable = RegistrationProbe.WhyNotTestable(account, options);
         if (notTestable is not null)
         {
             return Task.FromResult(Outcome.Fail(new ErrorRecord(
@@ -79,10 +88,8 @@ public sealed class TestSiperbRegistrationCommand : SiperbCmdlet
                 ErrorIds.ProvisioningNotTestable, ErrorCategory.InvalidData, account.DeviceToken)));
         }
         RegistrationProbe probe = _probe!;
-        SiperbRegistrationMode mode = Mode;
-        TimeSpan timeout = TimeSpan.FromSeconds(TimeoutSec);
         CancellationToken cancellation = Cancellation;
-        return Task.Run(async () => new Outcome(await probe.RunAsync(account, mode, timeout, cancellation).ConfigureAwait(false), null), cancellation);
+        return Task.Run(async () => new Outcome(await probe.RunAsync(account, options, cancellation).ConfigureAwait(false), null), cancellation);
     }
 
     private void EmitHead()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace Siperb.Provisioning;
 
@@ -32,6 +33,19 @@ public enum SiperbRegistrationStage
 
     /// <summary>Every stage passed.</summary>
     Done,
+}
+
+/// <summary>Whose behaviour Test-SiperbRegistration follows where a registrar's verdict can depend on the client.</summary>
+public enum SiperbRegistrationClient
+{
+    /// <summary>The probe's own rules: the first digest challenge it can answer (MD5, MD5-sess, SHA-256, SHA-256-sess), the Bearer kept on every REGISTER.</summary>
+    Probe,
+
+    /// <summary>As JsSIP 3.13 with the exported file: only the last challenge, only MD5; the digest retry replaces the Bearer Authorization header; +sip.instance and reg-id=1 in the Contact.</summary>
+    JsSIP,
+
+    /// <summary>As SIP.js 0.21 with the exported file: only the last challenge, only MD5; the Bearer kept on the digest retry.</summary>
+    SipJs,
 }
 
 /// <summary>The format of a SIP client configuration.</summary>
@@ -74,6 +88,12 @@ public sealed class SiperbRegistrationResult
     /// <summary>Register or Connect.</summary>
     public SiperbRegistrationMode Mode { get; }
 
+    /// <summary>Whose behaviour the probe followed (Probe, JsSIP or SipJs).</summary>
+    public SiperbRegistrationClient Client { get; internal set; }
+
+    /// <summary>The digest algorithm the probe answered the registrar's challenge with (MD5, SHA-256, ...); null when no challenge was answered.</summary>
+    public string? DigestAlgorithm { get; internal set; }
+
     /// <summary>True when the device registered (Register), or a SIP server answered (Connect).</summary>
     public bool Succeeded { get; internal set; }
 
@@ -115,6 +135,14 @@ public sealed class SiperbRegistrationResult
 
     /// <summary>When the server's certificate expires (wss only).</summary>
     public DateTime? CertificateNotAfter { get; internal set; }
+
+    /// <summary>What the caller should know although the verdict stands (for example: the exported clients could not answer this challenge); empty when none.</summary>
+    public string[] Warnings => _warnings.ToArray();
+
+    private readonly List<string> _warnings = new();
+
+    /// <summary>Adds a warning (already free of secrets and control characters).</summary>
+    internal void AddWarning(string warning) => _warnings.Add(warning);
 
     /// <summary>The device token and the outcome; never a secret.</summary>
     public override string ToString() => $"{DeviceToken}: {(Succeeded ? "succeeded" : "failed at " + Stage)}";
