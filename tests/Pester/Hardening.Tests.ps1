@@ -648,10 +648,10 @@ Describe 'Item 12: what a runspace-scoped session means under ForEach-Object -Pa
         $seen = 1..3 | ForEach-Object -ThrottleLimit 1 -Parallel {
             Import-Module $using:module
             if ($_ -eq 1) { $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $using:pat -AsPlainText -Force) -ApiBaseUri $using:base -Scope Process }
-            [string](Get-SiperbSession).UserId
+            [string](Get-SiperbSession -ErrorAction SilentlyContinue).UserId
         }
         $seen | Should -Be @($Anna.UserId, $Anna.UserId, $Anna.UserId)
-        Get-SiperbSession | Should -BeNullOrEmpty -Because 'a session made in an iteration never reaches the caller''s runspace'
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because 'a session made in an iteration never reaches the caller''s runspace'
     }
 
     It 'iterations with -UseNewRunspace never see each other''s session' {
@@ -659,12 +659,12 @@ Describe 'Item 12: what a runspace-scoped session means under ForEach-Object -Pa
         $pat = $Anna.Pat; $base = $BaseUri
         $seen = 1..3 | ForEach-Object -ThrottleLimit 1 -UseNewRunspace -Parallel {
             Import-Module $using:module
-            $before = [string](Get-SiperbSession).UserId
+            $before = [string](Get-SiperbSession -ErrorAction SilentlyContinue).UserId
             $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $using:pat -AsPlainText -Force) -ApiBaseUri $using:base -Scope Process
             $before
         }
         $seen | Should -Be @('', '', '')
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'the caller''s session is not seen by the iterations (pass it with $using: or -Session)' {
@@ -673,7 +673,7 @@ Describe 'Item 12: what a runspace-scoped session means under ForEach-Object -Pa
         $session = Get-SiperbSession
         $seen = 1..2 | ForEach-Object -ThrottleLimit 2 -Parallel {
             Import-Module $using:module
-            "$([string](Get-SiperbSession).UserId)|$(@(Get-SiperbDevice -Session $using:session).Count)"
+            "$([string](Get-SiperbSession -ErrorAction SilentlyContinue).UserId)|$(@(Get-SiperbDevice -Session $using:session).Count)"
         }
         $seen | Should -Be @("|$($ScriptTokensOfAnna.Count)", "|$($ScriptTokensOfAnna.Count)")
     }
@@ -712,7 +712,7 @@ Describe 'Item 13: Remove-SiperbSession and cached provisioning' {
         Remove-SiperbSession -ClearCache
         @(Get-CacheEntry | Where-Object UserId -EQ $Anna.UserId).Count | Should -Be 0
         @(Get-CacheEntry | Where-Object UserId -EQ $Bob.UserId).Count | Should -Be 3
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'takes sessions from the pipeline: <Case>' -TestCases @(
@@ -728,7 +728,7 @@ Describe 'Item 13: Remove-SiperbSession and cached provisioning' {
             'bob' { $annaLeft | Should -Be 4; $bobLeft | Should -Be 0 }
             'both' { $annaLeft | Should -Be 0; $bobLeft | Should -Be 0 }
         }
-        $current = [string](Get-SiperbSession).UserId
+        $current = [string](Get-SiperbSession -ErrorAction SilentlyContinue).UserId
         $expected = if ($CurrentAfter -eq 'anna') { $Anna.UserId } else { '' }
         $current | Should -Be $expected
     }

@@ -27,7 +27,7 @@ public sealed class SessionServiceTests : IDisposable
     private static int Logins(ScriptedHandler handler) => handler.Requests.Count(r => r.IsLogin);
 
     private string? CachedToken(string pat) =>
-        OpenCache().ReadFreshSession(ApiSession.HashAccessToken(TestApi.BaseUri, pat), NullClientLog.Instance)?.SessionToken;
+        CachedSessions.ReadFresh(OpenCache(), ApiSession.HashAccessToken(TestApi.BaseUri, pat), NullClientLog.Instance)?.SessionToken;
 
     private Task<ApiSession> Login(SiperbClient client, string pat, bool force = false, bool useDiskCache = true, IClientLog? log = null) =>
         _service.LoginAsync(client, pat, useDiskCache, force, log ?? NullClientLog.Instance, CancellationToken.None);

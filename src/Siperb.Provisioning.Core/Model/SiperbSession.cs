@@ -34,7 +34,7 @@ public sealed class SiperbSession
     public string? Email => Api.LoginFields.GetString("Email");
 
     /// <summary>When the session token stops working (UTC), as /Login returned it; null when it did not.</summary>
-    public DateTimeOffset? ExpiresAt => ParseTime(Api.LoginFields.GetString("ExpiresAt"));
+    public DateTimeOffset? ExpiresAt => ApiTime.Parse(Api.LoginFields.GetString("ExpiresAt"));
 
     /// <summary>
     /// Every other field /Login returned (UserId, SessionToken, Email and ExpiresAt left out), in the
@@ -102,13 +102,6 @@ public sealed class SiperbSession
                 return value;
         }
     }
-
-    /// <summary>An ISO 8601 time (UTC when no offset is given); null when absent or unreadable.</summary>
-    internal static DateTimeOffset? ParseTime(string? text) =>
-        !string.IsNullOrWhiteSpace(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset parsed)
-            ? parsed
-            : null;
 
     /// <summary>User id and API host; never a secret.</summary>
     public override string ToString() => $"{UserId}@{ApiBaseUri.Host}";

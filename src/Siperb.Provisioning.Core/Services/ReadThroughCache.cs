@@ -37,20 +37,22 @@ internal sealed class ReadThroughCache
     /// <paramref name="decode"/> reads a cached payload (null: the entry must not be used, a miss);
     /// <paramref name="staleAllowed"/> may refuse a stale answer for a failure (say, when part of the
     /// answer was handed out already). A failure no entry may answer is thrown.
-    /// <paramref name="credential"/> (<see cref="CacheCredential.Of"/> of the caller's session) is stored
-    /// with what is written, and an entry answers, fresh or stale, only the same credential: any other
-    /// caller is sent to the API, which decides.
+    /// <paramref name="credential"/> (<see cref="CacheCredential.Of"/> of the caller's session; required)
+    /// is stored with what is written, and an entry answers, fresh or stale, only the credential it was
+    /// stored for (<see cref="CacheCredential.Matches"/>: an entry without one answers nobody): any
+    /// other caller is sent to the API, which decides.
     /// </summary>
     public async Task<ReadThroughResult<T>> GetAsync<T>(string key, string kind, string userId, string what,
         Func<string, T?> decode, Func<CancellationToken, Task<Fetched<T>>> fetch, Func<SiperbApiException, bool>? staleAllowed,
-        IClientLog log, CancellationToken cancellationToken, string? credential = null) where T : class
+        IClientLog log, CancellationToken cancellationToken, string credential) where T : class
     {
+        if (credential is null) throw new ArgumentNullException(nameof(credential));
         if (_cache is null)
         {
             return new ReadThroughResult<T>((await fetch(cancellationToken).ConfigureAwait(false)).Value, fromCache: false);
         }
         CacheEntry? entry = _cache.Read(key, kind, log);
-        if (entry is not null && !string.Equals(entry.Credential, credential, StringComparison.Ordinal))
+        if (entry is not null && !CacheCredential.Matches(entry, credential))
         {
             // Stored for another PAT or session token: only the API may say whether this caller may read it.
             log.Verbose($"{Capitalize(what)} in the cache was stored for another credential; asking the service.");
@@ -74,7 +76,7 @@ internal sealed class ReadThroughCache
         }
         if (fetched.PayloadJson is not null)
         {
-            await _cache.WriteAsync(key, kind, userId, fetched.PayloadJson, log, cancellationToken: cancellationToken, credential: credential)
+            await _cache.WriteAsync(key, kind, userId, fetched.PayloadJson, credential, log, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
         }
         return new ReadThroughResult<T>(fetched.Value, fromCache: false);

@@ -145,7 +145,12 @@ internal static class CompletionDevices
         return "'" + text.Replace("'", "''") + "'";
     }
 
-    /// <summary>Matches case-insensitively at the start, as PowerShell's own completion does.</summary>
+    /// <summary>
+    /// Matches case-insensitively at the start, as PowerShell's own completion does; what holds
+    /// wildcards (*Tokyo, Lab?Bot) is matched as a pattern with * after it, as for file names.
+    /// </summary>
     public static bool StartsWith(string? value, string typed) =>
-        value is not null && value.StartsWith(typed, StringComparison.OrdinalIgnoreCase);
+        value is not null && (WildcardPattern.ContainsWildcardCharacters(typed)
+            ? new WildcardPattern(typed + "*", WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant).IsMatch(value)
+            : value.StartsWith(typed, StringComparison.OrdinalIgnoreCase));
 }

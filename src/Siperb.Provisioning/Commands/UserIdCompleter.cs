@@ -7,6 +7,7 @@ using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Services;
 using Siperb.Provisioning.State;
 
 namespace Siperb.Provisioning.Commands;
@@ -25,7 +26,7 @@ internal sealed class UserIdCompleter : IArgumentCompleter
         {
             SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
             if (current is not null) known[current.UserId] = current.Email;
-            foreach (SiperbCache.CachedSessionInfo cached in SiperbCache.Open(NullClientLog.Instance).ListSessions(s_cacheBudget))
+            foreach (CachedSession cached in CachedSessions.List(SiperbCache.Open(NullClientLog.Instance), s_cacheBudget))
             {
                 if (!known.TryGetValue(cached.UserId, out string? email) || email is null) known[cached.UserId] = cached.Email;
             }
