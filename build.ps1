@@ -15,7 +15,8 @@
                then every Pester suite (in a child pwsh, against the emulator; the Compat suite runs
                the module on PowerShell 7.4 / .NET 8 and sees it refused on 7.2 / .NET 6; the SIP suite
                also against a local Kamailio and Node's JsSIP / SIP.js, skipped with one line saying
-               what to install where they are missing), the xunit tests and the Package check;
+               what to install where they are missing), the xunit tests (beside the Pester suites;
+               -SerialTests runs them after) and the Package check;
                prints one line 'tests: N passed, N failed, N skipped' and fails on any failure.
       Package  Build, publish the module to a temporary local PSResourceGet repository, install it
                from there into a fresh pwsh (empty HOME, empty user module path), import it by name,
@@ -26,7 +27,8 @@
                chain, 1,000 devices in parallel, cache, 100,000 devices) and write docs/benchmarks.md;
                then Test-SiperbRegistration against a local Kamailio (20 and 200 devices,
                -ThrottleLimit 8 and 32) as its section f.
-               -Quick makes a fast smoke run (its figures are not worth keeping).
+               -Quick makes a fast smoke run (its figures are not worth keeping); -ImportOnly
+               measures only the import cost (about a minute) into out/bench-import.md.
       Clean    removes out/ and the bin/obj folders.
     Needs only the .NET SDK: PowerShell comes from the local tool manifest (dotnet tool restore),
     Pester from NuGet. Work that loads the module runs in a child pwsh, so the DLL is never locked
@@ -42,6 +44,12 @@ param(
 
     # Bench only: a fast smoke run with few repetitions.
     [switch] $Quick,
+
+    # Test only: run the xunit tests after the Pester suites instead of beside them.
+    [switch] $SerialTests,
+
+    # Bench only: just the import cost (case a), written to out/bench-import.md instead of docs/benchmarks.md.
+    [switch] $ImportOnly,
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -239,6 +247,20 @@ function Invoke-Test {
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
     New-Item -ItemType Directory -Path $resultsDir -Force | Out-Null
 
+    # xunit runs beside the Pester suites, which mostly wait (child processes, servers, the network):
+    # on two cores that shortens the whole command. Its output goes to a file, shown after Pester.
+    $trxName = 'xunit.trx'
+    $xunitArguments = @('test', (Join-Path $Root 'tests/Siperb.Provisioning.Tests/Siperb.Provisioning.Tests.csproj'), '-c', $Configuration,
+        '-nologo', '--logger', "trx;LogFileName=$trxName", '--logger', 'console;verbosity=minimal', '--results-directory', $resultsDir)
+    $xunitLog = Join-Path $resultsDir 'xunit.log'
+    $xunit = $null
+    if (-not $SerialTests) {
+        Write-Host "== xunit tests (core), beside the Pester suites (output: $xunitLog)"
+        $quoted = $xunitArguments | ForEach-Object { '"' + ($_ -replace '"', '\"') + '"' }
+        $xunit = Start-Process -FilePath 'dotnet' -ArgumentList $quoted -RedirectStandardOutput $xunitLog -RedirectStandardError "$xunitLog.err" -NoNewWindow -PassThru
+        $null = $xunit.Handle   # keeps the exit code readable after the process ends
+    }
+
     Write-Host '== Pester suites (child pwsh, against the emulator)'
     $pesterSummary = Join-Path $resultsDir 'pester-summary.json'
     Invoke-ChildPwsh -File (Join-Path $Root 'tests/Invoke-PesterSuites.ps1') -AllowFailure -ArgumentList @(
@@ -246,11 +268,16 @@ function Invoke-Test {
         '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll'), '-SummaryPath', $pesterSummary) | Out-Null
     $pesterCounts = if (Test-Path $pesterSummary) { Get-Content $pesterSummary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 
-    Write-Host '== xunit tests (core)'
-    $trxName = 'xunit.trx'
-    & dotnet test (Join-Path $Root 'tests/Siperb.Provisioning.Tests/Siperb.Provisioning.Tests.csproj') -c $Configuration -nologo `
-        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' --results-directory $resultsDir
-    $xunitExit = $LASTEXITCODE
+    if ($xunit) {
+        Write-Host '== xunit tests (core), as they ran beside the Pester suites'
+        $xunit.WaitForExit()
+        $xunitExit = $xunit.ExitCode
+        Get-Content -LiteralPath $xunitLog, "$xunitLog.err" -ErrorAction Ignore | Out-Host
+    } else {
+        Write-Host '== xunit tests (core)'
+        & dotnet @xunitArguments
+        $xunitExit = $LASTEXITCODE
+    }
     $trx = Join-Path $resultsDir $trxName
     $xunitCounts = if (Test-Path $trx) {
         $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
@@ -349,9 +376,15 @@ function Invoke-Bench {
     if (-not $script:ModuleBuilt) { Invoke-Build }
     Invoke-BuildEmulator
     Write-Host '== Bench (child pwsh; several minutes)'
+    $report = if ($ImportOnly) { Join-Path $Root 'out/bench-import.md' } else { Join-Path $DocsDir 'benchmarks.md' }
     $arguments = @('-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"), '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll'),
-        '-OutputPath', (Join-Path $DocsDir 'benchmarks.md'))
+        '-OutputPath', $report)
     if ($Quick) { $arguments += '-Quick' }
+    if ($ImportOnly) {
+        Invoke-ChildPwsh -File (Join-Path $Root 'tests/Benchmarks/Invoke-Benchmarks.ps1') -ArgumentList ($arguments + '-ImportOnly') | Out-Null
+        Write-Host "The import case is in $report."
+        return
+    }
     Invoke-ChildPwsh -File (Join-Path $Root 'tests/Benchmarks/Invoke-Benchmarks.ps1') -ArgumentList $arguments | Out-Null
     # Then section f (Test-SiperbRegistration against a local Kamailio), added to the same file;
     # skipped with one line where Kamailio or Node is missing.

@@ -394,7 +394,32 @@ function New-SiperbEmulatorSipUser {
     Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route users/sip -Body @{ Devices = @($Device) }
 }
 
+function New-SiperbEmulatorPat {
+    <#
+    .SYNOPSIS
+    Rotates a user's PAT: a new one is issued, the old one is refused from then on.
+    .DESCRIPTION
+    POST /_emulator/users/pat. The user's sessions are revoked too, so the next login gets a new
+    session token. The old PAT stays in Get-SiperbEmulatorSecret.
+    .PARAMETER UserId
+    The user whose PAT is rotated.
+    .PARAMETER Emulator
+    The emulator; defaults to the one started last.
+    .EXAMPLE
+    $newPat = (New-SiperbEmulatorPat -UserId $anna.UserId).Pat
+    .OUTPUTS
+    An object with UserId and Pat.
+    #>
+    [CmdletBinding()]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)] [ValidateNotNullOrEmpty()] [string] $UserId,
+        $Emulator
+    )
+    Invoke-EmulatorControl -Emulator $Emulator -Method Post -Route users/pat -Body @{ UserId = $UserId }
+}
+
 Export-ModuleMember -Function Start-SiperbEmulator, Stop-SiperbEmulator, Get-SiperbEmulatorRequest,
     Clear-SiperbEmulatorRequest, Reset-SiperbEmulator, Set-SiperbEmulatorLatency, Add-SiperbEmulatorFault,
     Get-SiperbEmulatorFault, Clear-SiperbEmulatorFault, Revoke-SiperbEmulatorSession, Get-SiperbEmulatorSecret,
-    Get-SiperbEmulatorUser, New-SiperbEmulatorUser, New-SiperbEmulatorSipUser
+    Get-SiperbEmulatorUser, New-SiperbEmulatorUser, New-SiperbEmulatorSipUser, New-SiperbEmulatorPat

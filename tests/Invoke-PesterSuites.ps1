@@ -9,7 +9,10 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $EmulatorPath,
     [Parameter(Mandatory)] [string] $SummaryPath,
-    [string[]] $Path = @(Join-Path $PSScriptRoot 'Pester')
+    [string[]] $Path = @(Join-Path $PSScriptRoot 'Pester'),
+    # Only the tests whose full name (Describe, Context and It names joined by dots) matches one of
+    # these wildcard patterns, e.g. 'Cache*' or '*-MaxAge*'. The other Describe blocks' set-up is skipped.
+    [string[]] $FullNameFilter
 )
 
 $ErrorActionPreference = 'Stop'
@@ -26,7 +29,27 @@ $config.Run.Path = $Path
 $config.Run.PassThru = $true
 $config.Output.Verbosity = if ($env:SIPERB_PESTER_VERBOSITY) { $env:SIPERB_PESTER_VERBOSITY } else { 'Normal' }
 $config.Should.ErrorAction = 'Continue'
+if ($FullNameFilter) { $config.Filter.FullName = $FullNameFilter }
 $result = Invoke-Pester -Configuration $config
+
+# Where the time went: one line per file, slowest first (the suite's time budget is read from these).
+Write-Host 'Pester time per file:'
+foreach ($container in @($result.Containers | Sort-Object Duration -Descending)) {
+    Write-Host ('  {0,7:N1} s  {1}' -f $container.Duration.TotalSeconds, (Split-Path -Leaf ([string]$container.Item)))
+}
+Write-Host 'Slowest Describe blocks (BeforeAll included, AfterAll not):'
+function Get-BlockTest($Block) { $Block.Tests; foreach ($inner in $Block.Blocks) { Get-BlockTest $inner } }
+$spans = foreach ($container in $result.Containers) {
+    foreach ($block in $container.Blocks) {
+        $ends = @(foreach ($test in Get-BlockTest $block) { if ($test.ExecutedAt) { $test.ExecutedAt + $test.Duration } })
+        if (-not $block.ExecutedAt -or $ends.Count -eq 0) { continue }
+        [pscustomobject]@{ Seconds = (($ends | Measure-Object -Maximum).Maximum - $block.ExecutedAt).TotalSeconds
+            Name = '{0}: {1}' -f (Split-Path -Leaf ([string]$container.Item)), $block.Name }
+    }
+}
+foreach ($span in @($spans | Sort-Object Seconds -Descending | Select-Object -First 8)) {
+    Write-Host ('  {0,7:N1} s  {1}' -f $span.Seconds, $span.Name)
+}
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 [pscustomobject]@{

@@ -54,6 +54,17 @@ function Assert-NoSecret {
     }
 }
 
+# Makes every cache entry of $Kind ('devices', 'provisioning', 'session') $Age old, as time would:
+# freshness is tested by ageing entries, never by sleeping.
+function Set-CacheEntryAge([string] $Kind, [timespan] $Age) {
+    foreach ($file in Get-ChildItem -LiteralPath $env:SIPERB_CACHE_DIR -Filter '*.entry' -File) {
+        $json = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
+        if ($json.Kind -ne $Kind) { continue }
+        $json.StoredAt = [datetimeoffset]::UtcNow.Subtract($Age).ToString('o')
+        $json | ConvertTo-Json -Depth 20 -Compress | Set-Content -LiteralPath $file.FullName -NoNewline
+    }
+}
+
 function Get-FirstErrorId($ErrorRecords) {
     @($ErrorRecords)[0].FullyQualifiedErrorId
 }

@@ -92,7 +92,7 @@ Describe 'Get-SiperbDevice' {
             $devices = @(Get-SiperbDevice -UserId $session.UserId -SessionToken $session.SessionToken -ApiBaseUri $BaseUri)
             $devices.Count | Should -Be $ScriptTokensOfAnna.Count
             $devices[0].Session | Should -BeNullOrEmpty
-            Get-SiperbSession | Should -BeNullOrEmpty
+            Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         } finally {
             $null = Connect-TestUser $Anna
         }

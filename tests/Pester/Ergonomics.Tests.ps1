@@ -46,15 +46,6 @@ BeforeAll {
     }
 
     # Sets the stored time of cache entries of one kind back by $Age (entries are plain JSON on Unix).
-    function Set-CacheEntryAge([string] $Kind, [timespan] $Age) {
-        foreach ($file in Get-ChildItem -LiteralPath $env:SIPERB_CACHE_DIR -Filter '*.entry' -File) {
-            $json = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
-            if ($json.Kind -ne $Kind) { continue }
-            $json.StoredAt = [datetimeoffset]::UtcNow.Subtract($Age).ToString('o')
-            $json | ConvertTo-Json -Depth 20 -Compress | Set-Content -LiteralPath $file.FullName -NoNewline
-        }
-    }
-
     # Runs $Script in a runspace of its own with the module imported and the given host (default: the
     # PowerShell API's own "Default Host"), and returns its output and its progress records.
     function Invoke-InRunspace([scriptblock] $Script, [object[]] $ArgumentList = @(), $PSHost) {
@@ -116,7 +107,7 @@ Describe 'SiperbSession carries what /Login returned' {
         foreach ($key in 'UserId', 'SessionToken', 'Email', 'ExpiresAt') { $session.AdditionalProperties.Contains($key) | Should -BeFalse }
     }
 
-    It 'shows user id, e-mail, expiry, scope and base URI within 120 columns, none cut, for <Who>' -TestCases @(
+    It 'shows user id, expiry, scope, e-mail and base URI within 120 columns, none cut, for <Who>' -TestCases @(
         @{ Who = 'anna'; Index = 0 }
         @{ Who = 'bob'; Index = 1 }
         @{ Who = 'a user without devices'; Index = 2 }
@@ -124,7 +115,7 @@ Describe 'SiperbSession carries what /Login returned' {
         $session = Connect-TestUser $Users[$Index] -Force -Scope CurrentUser
         $lines = Get-FirstTable ($session | Out-String -Width 120)
         Assert-TableFits $lines 120
-        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('UserId', 'Email', 'ExpiresAt', 'Scope', 'ApiBaseUri')
+        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('UserId', 'ExpiresAt', 'Scope', 'Email', 'ApiBaseUri')
         $row = $lines[2]
         $row | Should -Match ([regex]::Escape($session.UserId))
         $row | Should -Match ([regex]::Escape($session.Email))
@@ -524,6 +515,26 @@ Describe 'Argument completers' {
         }
     }
 
+    It 'completes a leading wildcard: <Line>' -TestCases @(
+        @{ Line = 'Get-SiperbDevice -Name *Dialer'; Expected = 'Robot Dialer (Proxy)' }
+        @{ Line = 'Get-SiperbDevice -Name *zürich'; Expected = 'Büro Zürich ☎ Nebenstelle' }
+        @{ Line = 'Get-SiperbProvisioning -DeviceToken *jwt'; Expected = 'script-ws-jwt' }
+    ) {
+        $completions = Get-Completion $Line
+        @($completions.ListItemText) | Should -Be @($Expected)
+    }
+
+    It 'completes every -Platform with platform names, never file names' {
+        $commands = @(Get-Command -Module Siperb.Provisioning -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('Platform') })
+        $commands.Count | Should -BeGreaterOrEqual 2 -Because 'Get-SiperbDevice and Get-SiperbProvisioning have -Platform'
+        foreach ($command in $commands.Name) {
+            $completions = @(Get-Completion "$command -Platform ")
+            foreach ($platform in 'script', 'ios', 'android', 'webpage', 'electron') { $completions.CompletionText | Should -Contain $platform -Because $command }
+            $completions | Where-Object ResultType -In 'ProviderItem', 'ProviderContainer' | Should -BeNullOrEmpty -Because $command
+            @(Get-Completion "$command -Platform we").CompletionText | Should -Be @('webpage') -Because $command
+        }
+    }
+
     It 'lists the devices once for many completions (kept briefly in memory)' {
         $null = Connect-TestUser $Anna -Force   # a new session object: nothing kept for it yet
         Clear-SiperbEmulatorRequest -Emulator $Emulator
@@ -612,6 +623,18 @@ Describe 'Write-Progress on long work' {
             }
             "listed=$listed"
         }
+        # For the cases that must show nothing: a list, then 4 devices one at a time at 120 ms each,
+        # twice the 250 ms after which a first record would be written.
+        $script:ShortRun = {
+            param($pat, $uri, $preference, $mode)
+            $ProgressPreference = $preference
+            $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $pat -AsPlainText -Force) -ApiBaseUri $uri -Scope Process
+            $listed = @(Get-SiperbDevice).Count
+            $tokens = 1..4 | ForEach-Object { "gen-$_" }
+            if ($mode -eq 'ProgressAction') { $null = Get-SiperbProvisioning -DeviceToken $tokens -ThrottleLimit 1 -ProgressAction SilentlyContinue }
+            else { $null = Get-SiperbProvisioning -DeviceToken $tokens -ThrottleLimit 1 }
+            "listed=$listed"
+        }
     }
 
     BeforeEach {
@@ -676,7 +699,7 @@ Describe 'Write-Progress on long work' {
         Set-SiperbEmulatorLatency -Emulator $Emulator -Milliseconds 120 | Out-Null
         $arguments = @{
             Script       = { param($pat, $uri, $run, $preference) & ([scriptblock]::Create($run)) $pat $uri $preference 'parameter' }
-            ArgumentList = @($Big.Pat, $BaseUri, $LongRun.ToString(), $Preference)
+            ArgumentList = @($Big.Pat, $BaseUri, $ShortRun.ToString(), $Preference)
         }
         if ($Interactive) { $arguments.PSHost = [ErgonomicsTestHost]::new() }
         $run = Invoke-InRunspace @arguments
@@ -690,131 +713,12 @@ Describe 'Write-Progress on long work' {
         $run = Invoke-InRunspace -PSHost ([ErgonomicsTestHost]::new()) -Script {
             param($pat, $uri, $run)
             & ([scriptblock]::Create($run)) $pat $uri 'SilentlyContinue' 'ProgressAction'
-        } -ArgumentList $Big.Pat, $BaseUri, $LongRun.ToString()
+        } -ArgumentList $Big.Pat, $BaseUri, $ShortRun.ToString()
         $run.Errors | Should -BeNullOrEmpty
         @($run.Progress | Where-Object ActivityId -EQ 0x5171) | Should -BeNullOrEmpty
     }
-
-    It 'writes no progress in a background job (ServerRemoteHost)' {
-        Set-SiperbEmulatorLatency -Emulator $Emulator -Milliseconds 120 | Out-Null
-        $job = Start-Job -ScriptBlock {
-            param($module, $pat, $uri, $run)
-            Import-Module $module
-            & ([scriptblock]::Create($run)) $pat $uri 'Continue' 'parameter'
-        } -ArgumentList $ModulePath, $Big.Pat, $BaseUri, $LongRun.ToString()
-        try {
-            $null = Wait-Job $job -Timeout 120
-            $output = Receive-Job $job -ErrorVariable jobErrors -ErrorAction SilentlyContinue
-            $jobErrors | Should -BeNullOrEmpty
-            $output | Should -Contain 'listed=3000'
-            @($job.ChildJobs[0].Progress | Where-Object ActivityId -In 0x5170, 0x5171) | Should -BeNullOrEmpty
-        } finally {
-            Remove-Job $job -Force
-        }
-    }
-}
-
-Describe 'Cached sessions: Get-SiperbSession -ListAvailable and -RemoveOtherSessions' {
-    BeforeAll {
-        # Every session entry on disk, parsed (plain JSON on Unix).
-        function Get-SessionEntry {
-            foreach ($file in Get-ChildItem -LiteralPath $env:SIPERB_CACHE_DIR -Filter '*.entry' -File -ErrorAction Ignore) {
-                $json = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json
-                if ($json.Kind -eq 'session') { $json | Add-Member -NotePropertyName File -NotePropertyValue $file.FullName -PassThru }
-            }
-        }
-        # A copy of a user's cached session under another key: what a session of another (older) PAT
-        # of the same user looks like on disk.
-        function Copy-SessionEntry($Entry, [scriptblock] $Change = {}) {
-            $copy = Get-Content -LiteralPath $Entry.File -Raw | ConvertFrom-Json
-            $copy.Key = -join ((1..64) | ForEach-Object { '{0:x}' -f (Get-Random -Maximum 16) })
-            & $Change $copy
-            $file = Join-Path $env:SIPERB_CACHE_DIR "$($copy.Key).entry"
-            $copy | ConvertTo-Json -Depth 20 -Compress | Set-Content -LiteralPath $file -NoNewline
-            $file
-        }
-    }
-
-    BeforeEach {
-        Remove-SiperbSession
-        Clear-SiperbCache -Confirm:$false
-        Reset-SiperbEmulator -Emulator $Emulator
-    }
-
-    It 'lists every cached session with user, e-mail, base URI, created and expires, and never a token' {
-        foreach ($user in $Users) { $null = Connect-TestUser $user -Force -Scope CurrentUser }
-        $listed = @(Get-SiperbSession -ListAvailable)
-        $listed.Count | Should -Be $Users.Count
-        foreach ($user in $Users) {
-            $entry = $listed | Where-Object UserId -EQ $user.UserId
-            $entry | Should -BeOfType ([Siperb.Provisioning.SiperbCachedSession])
-            $entry.Email | Should -Be $user.Email
-            $entry.ApiBaseUri.OriginalString.TrimEnd('/') | Should -Be $BaseUri.TrimEnd('/')
-            $entry.CreatedAt | Should -BeGreaterThan ([datetimeoffset]::UtcNow.AddMinutes(-5))
-            $entry.ExpiresAt | Should -BeGreaterThan ([datetimeoffset]::UtcNow.AddDays(24))
-        }
-        @($listed | Where-Object IsCurrent).UserId | Should -Be $Users[-1].UserId
-        $listed[0].PSObject.Properties.Name | Should -Not -Contain 'SessionToken'
-        $text = ($listed | Format-List * | Out-String -Width 200) + ($listed | ConvertTo-Json -Depth 5) + ($listed | Out-String -Width 120)
-        foreach ($secret in Get-SiperbEmulatorSecret -Emulator $Emulator) { $text | Should -Not -BeLike "*$secret*" }
-        $lines = Get-FirstTable ($listed | Out-String -Width 120)
-        Assert-TableFits $lines 120
-        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('UserId', 'Email', 'CreatedAt', 'ExpiresAt', 'ApiBaseUri')
-    }
-
-    It 'deletes expired entries (<Case>) instead of only ignoring them' -TestCases @(
-        @{ Case = 'older than 24 hours'; Change = { param($e) $e.Payload.CreatedAt = [datetimeoffset]::UtcNow.AddHours(-25).ToString('o') } }
-        @{ Case = 'past the expiry /Login gave'; Change = { param($e) $e.Payload.ExpiresAt = [datetimeoffset]::UtcNow.AddMinutes(-1).ToString('o') } }
-    ) {
-        $null = Connect-TestUser $Anna -Force -Scope CurrentUser
-        $null = Connect-TestUser $Bob -Force -Scope CurrentUser
-        $bobEntry = Get-SessionEntry | Where-Object UserId -EQ $Bob.UserId
-        $json = Get-Content -LiteralPath $bobEntry.File -Raw | ConvertFrom-Json
-        & $Change $json
-        $json | ConvertTo-Json -Depth 20 -Compress | Set-Content -LiteralPath $bobEntry.File -NoNewline
-        $listed = @(Get-SiperbSession -ListAvailable)
-        $listed.UserId | Should -Be @($Anna.UserId)
-        $bobEntry.File | Should -Not -Exist
-        @(Get-SessionEntry).Count | Should -Be 1
-    }
-
-    It 'keeps what /Login answered in the cache: a new process gets Email and ExpiresAt without a login' {
-        $session = Connect-TestUser $Anna -Force -Scope CurrentUser
-        Clear-SiperbEmulatorRequest -Emulator $Emulator
-        $child = Invoke-TestChildPwsh "`$s = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'; `"email=`$(`$s.Email)`"; `"expires=`$(`$s.ExpiresAt.ToUnixTimeMilliseconds())`"; `"plan=`$(`$s.AdditionalProperties.Extra.Plan)`""
-        $child.ExitCode | Should -Be 0 -Because $child.Errors
-        Get-LoginCount | Should -Be 0
-        $child.Output | Should -Match "email=$([regex]::Escape($Anna.Email))"
-        $child.Output | Should -Match "expires=$($session.ExpiresAt.ToUnixTimeMilliseconds())"
-        $child.Output | Should -Match 'plan=Business'
-        (Get-Content -LiteralPath (Get-SessionEntry).File -Raw) | Should -Not -Match ([regex]::Escape($Anna.Pat))
-    }
-
-    It 'after a PAT rotation, Get-SiperbSession -AccessToken (the new PAT) -RemoveOtherSessions leaves no session of the old PAT (<Scope>)' -TestCases @(
-        @{ Scope = 'CurrentUser' }, @{ Scope = 'Process' }
-    ) {
-        $null = Connect-TestUser $Anna -Force -Scope CurrentUser
-        $null = Connect-TestUser $Bob -Force -Scope CurrentUser
-        $annaEntry = Get-SessionEntry | Where-Object UserId -EQ $Anna.UserId
-        # Two sessions of older PATs of the same user, one written by an older version (no base URI),
-        # and one of the same user against another API, which stays.
-        $old1 = Copy-SessionEntry $annaEntry
-        $old2 = Copy-SessionEntry $annaEntry { param($e) $e.Payload.PSObject.Properties.Remove('ApiBaseUri') }
-        $other = Copy-SessionEntry $annaEntry { param($e) $e.Payload.ApiBaseUri = 'https://api.example.net/' }
-        @(Get-SiperbSession -ListAvailable | Where-Object UserId -EQ $Anna.UserId).Count | Should -Be 4
-        $session = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Anna.Pat) -ApiBaseUri $BaseUri -Scope $Scope -RemoveOtherSessions
-        $session.UserId | Should -Be $Anna.UserId
-        $old1, $old2 | Should -Not -Exist
-        $other | Should -Exist
-        $left = @(Get-SiperbSession -ListAvailable)
-        @($left | Where-Object { $_.UserId -eq $Anna.UserId -and "$($_.ApiBaseUri)".TrimEnd('/') -eq $BaseUri.TrimEnd('/') }).Count | Should -Be $(if ($Scope -eq 'CurrentUser') { 1 } else { 0 })
-        @($left | Where-Object UserId -EQ $Bob.UserId).Count | Should -Be 1
-        (Get-SiperbSession).UserId | Should -Be $Anna.UserId
-    }
-
-    It 'refuses -RemoveOtherSessions without a new token' {
-        { Get-SiperbSession -RemoveOtherSessions } | Should -Throw -ErrorId 'InvalidArgument,Siperb.Provisioning.Commands.GetSiperbSessionCommand'
-    }
+    # A job's host (ServerRemoteHost), a console started with -NonInteractive and a service are
+    # decided by ProgressVisibility, tested in xunit (ProgressVisibilityTests) without starting a process.
 }
 
 Describe 'Origin on the objects: FromCache, CachedAt and IsStale' {
@@ -869,6 +773,117 @@ Describe 'Origin on the objects: FromCache, CachedAt and IsStale' {
     }
 }
 
+Describe 'No default table wraps a header at 80 or 120 columns' {
+    BeforeAll {
+        $null = Connect-TestUser $Anna -Force -Scope CurrentUser
+        $null = Connect-TestUser $Bob -Force -Scope CurrentUser
+        $script:Session = Connect-TestUser $Anna -Force -Scope CurrentUser
+        # One object of each type with a default table view, with its longest real values.
+        $script:Views = @{
+            SiperbSession       = @($Session)
+            SiperbCachedSession = @(Get-SiperbSession -ListAvailable)
+            SiperbDevice        = @(Get-SiperbDevice -Platform *)
+            SiperbProvisioning  = @(Get-SiperbDevice | Get-SiperbProvisioning)
+            SiperbCacheEntry    = @($null = Get-SiperbDevice -EnableCache -CacheKey views; Clear-SiperbCache -PassThru)
+            SiperbClientConfigFile = @(Get-SiperbDevice | Get-SiperbProvisioning | Export-SiperbClientConfig -Format JsSIP -Path (Join-Path $TestDrive 'view-configs') -PassThru)
+        }
+        $null = Connect-TestUser $Anna -Force -Scope CurrentUser
+        # The header of the first table: the lines above its dashes line (more than one: a label wrapped).
+        function Get-TableHeader([string] $Text) {
+            $lines = @($Text -split "`r?`n" | Where-Object { $_.Trim() })
+            $dashes = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -match '^-+( +-+)*\s*$' })
+            $dashes | Should -BeGreaterThan 0 -Because "a table is expected in:`n$Text"
+            $lines[0..($dashes - 1)]
+        }
+    }
+
+    It 'checks a table view of every output type the module declares' {
+        $declared = Get-Command -Module Siperb.Provisioning -CommandType Cmdlet | ForEach-Object { $_.OutputType.Name } |
+            Where-Object { $_ -like 'Siperb.Provisioning.*' } | ForEach-Object { $_ -replace '^Siperb\.Provisioning\.' } | Sort-Object -Unique
+        $tables = Get-FormatData -TypeName ($declared | ForEach-Object { "Siperb.Provisioning.$_" }) |
+            Where-Object { $_.FormatViewDefinition.Control -is [System.Management.Automation.TableControl] } |
+            ForEach-Object { $_.TypeNames[0] -replace '^Siperb\.Provisioning\.' }
+        foreach ($type in $tables) {
+            if ($type -eq 'SiperbRegistrationResult') { continue }   # Test-SiperbRegistration's own suites lay out its table
+            $Views.Keys | Should -Contain $type -Because "every default table view is checked at 80 and 120 columns"
+        }
+    }
+
+    It '<Type> at <Width> columns: one header line, every label whole' -TestCases @(
+        foreach ($type in 'SiperbSession', 'SiperbCachedSession', 'SiperbDevice', 'SiperbProvisioning', 'SiperbCacheEntry', 'SiperbClientConfigFile') {
+            foreach ($width in 80, 120) { @{ Type = $type; Width = $width } }
+        }
+    ) {
+        $objects = $Views[$Type]
+        $objects.Count | Should -BeGreaterThan 0
+        $text = $objects | Out-String -Width $Width
+        $header = @(Get-TableHeader $text)
+        $header.Count | Should -Be 1 -Because "a wrapped label puts part of it on a line of its own:`n$($header -join "`n")"
+        foreach ($line in $text -split "`r?`n") { $line.TrimEnd().Length | Should -BeLessOrEqual $Width }
+        $labels = (Get-FormatData -TypeName "Siperb.Provisioning.$Type").FormatViewDefinition |
+            Where-Object { $_.Control -is [System.Management.Automation.TableControl] } | Select-Object -First 1 |
+            ForEach-Object { $_.Control.Headers.Label }
+        $shown = $header[0] -split '\s+' | Where-Object { $_ }
+        foreach ($label in $shown) { $labels | Should -Contain $label -Because 'a label is shown whole or not at all' }
+        if ($Width -eq 120) { $shown | Should -Be $labels }
+    }
+}
+
+Describe 'Objects from Start-Job and Import-Clixml bind as the live ones do' {
+    BeforeAll {
+        $null = Connect-TestUser $Anna -Force
+        $job = Start-Job -ScriptBlock {
+            param($module, $pat, $uri)
+            Import-Module $module
+            $session = Get-SiperbSession -AccessToken (ConvertTo-SecureString $pat -AsPlainText -Force) -ApiBaseUri $uri -Scope Process
+            $session
+            Get-SiperbDevice | Select-Object -First 2
+            Get-SiperbProvisioning 'script-proxy'
+        } -ArgumentList $env:SIPERB_TEST_MODULE_PATH, $Anna.Pat, $BaseUri
+        $script:FromJob = @(Receive-Job $job -Wait -AutoRemoveJob)
+        $path = Join-Path $TestDrive 'devices.xml'
+        Get-SiperbDevice | Select-Object -First 2 | Export-Clixml -LiteralPath $path
+        $script:FromClixml = @(Import-Clixml -LiteralPath $path)
+    }
+
+    BeforeEach { Clear-SiperbEmulatorRequest -Emulator $Emulator }
+
+    It 'Get-SiperbProvisioning takes <Source> devices by DeviceToken and UserId' -TestCases @(
+        @{ Source = 'Start-Job' }, @{ Source = 'Import-Clixml' }
+    ) {
+        $devices = if ($Source -eq 'Start-Job') { $FromJob | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.Siperb.Provisioning.SiperbDevice' } } else { $FromClixml }
+        $devices.Count | Should -Be 2
+        $provisioned = @($devices | Get-SiperbProvisioning)
+        $provisioned.DeviceToken | Should -Be $devices.DeviceToken
+        @(Get-DeviceCall).Count | Should -Be 2
+    }
+
+    It 'Get-SiperbProvisioning takes a provisioning object from Start-Job by DeviceToken' {
+        $provisioning = $FromJob | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.Siperb.Provisioning.SiperbProvisioning' }
+        (@($provisioning | Get-SiperbProvisioning)).DeviceToken | Should -Be 'script-proxy'
+    }
+
+    It 'Clear-SiperbCache and Remove-SiperbSession take a session from Start-Job by UserId' {
+        $session = $FromJob | Where-Object { $_.PSObject.TypeNames[0] -eq 'Deserialized.Siperb.Provisioning.SiperbSession' }
+        $session.UserId | Should -Be $Anna.UserId
+        $errors = $null
+        $session | Clear-SiperbCache -WhatIf -ErrorVariable errors
+        $session | Remove-SiperbSession -WhatIf -ErrorVariable +errors
+        $errors | Should -BeNullOrEmpty
+    }
+
+    It 'refuses an object without DeviceToken (a Token column) instead of sending "@{Token=...}", and goes on with the next input' {
+        $errors = $null
+        $result = @([pscustomobject]@{ Token = 'script-proxy' }, 'script-ws-jwt' | Get-SiperbProvisioning -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $result.DeviceToken | Should -Be @('script-ws-jwt')
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        $errors[0].Exception.Message | Should -Match 'no DeviceToken property \(it has: Token\)'
+        @(Get-ApiRequest | Where-Object { $_.RawTarget -match '%40%7B|@\{' }) | Should -BeNullOrEmpty
+        @(Get-DeviceCall).Count | Should -Be 1
+    }
+}
+
 Describe 'Connect-Siperb and Disconnect-Siperb' {
     It 'exports <Alias> as an alias of <Command>' -TestCases @(
         @{ Alias = 'Connect-Siperb'; Command = 'Get-SiperbSession' }
@@ -888,7 +903,7 @@ Describe 'Connect-Siperb and Disconnect-Siperb' {
         Get-LoginCount | Should -Be 1
         (Get-SiperbSession).UserId | Should -Be $Bob.UserId
         Disconnect-Siperb
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
 

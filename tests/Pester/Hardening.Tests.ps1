@@ -339,7 +339,7 @@ Describe 'Item 4: deletions are reported only when they happened' -Skip:(-not $I
 }
 
 Describe 'Item 5: a held cache lock costs one bounded wait per call' {
-    BeforeEach {
+    BeforeAll {
         Reset-TestState
         $null = Connect-TestUser $Anna
         $null = Get-SiperbDevice -EnableCache   # creates the folder and cache.lock
@@ -349,25 +349,28 @@ Describe 'Item 5: a held cache lock costs one bounded wait per call' {
         $deadline = [datetime]::UtcNow.AddSeconds(240)   # a child pwsh can take minutes to start on a loaded machine
         while (-not (Test-Path -LiteralPath $ready) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
         Test-Path -LiteralPath $ready | Should -BeTrue
+        # The lock budget, shortened for this test only (test-only setting; 10 s otherwise).
+        $script:LockWaitSec = 2
+        $env:SIPERB_TEST_CACHE_LOCK_WAIT_MS = [string]($LockWaitSec * 1000)
     }
 
-    AfterEach {
+    AfterAll {
+        Remove-Item Env:SIPERB_TEST_CACHE_LOCK_WAIT_MS -ErrorAction Ignore
         if (-not $Holder.Process.HasExited) { $Holder.Process.Kill($true) }
         $Holder.Process.WaitForExit(10000) | Out-Null
     }
 
-    It 'writes <Count> provisioning entries one at a time within one lock budget and one warning' -TestCases @(
-        @{ Count = 4 }
-        @{ Count = 5 }
-    ) {
-        $tokens = $ScriptTokensOfAnna[0..($Count - 1)]
+    It 'writes 5 provisioning entries one at a time within one lock budget and one warning' {
+        $tokens = $ScriptTokensOfAnna[0..4]
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $output = @($tokens | Get-SiperbProvisioning -EnableCache -ThrottleLimit 1 -WarningVariable warnings -WarningAction SilentlyContinue)
         $clock.Stop()
-        $output.Count | Should -Be $Count
-        # One 10-second budget for the call; waiting per entry took at least Count x 10 seconds.
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan ($Count * 10 - 5) -Because 'one lock budget for the call, not one per entry'
+        $output.Count | Should -Be 5
+        # One budget for the call; a budget per entry would take at least 5 x 2 seconds.
+        $clock.Elapsed.TotalSeconds | Should -BeGreaterThan ($LockWaitSec - 0.5) -Because 'the writer waited for the lock once'
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan (4 * $LockWaitSec) -Because 'one lock budget for the call, not one per entry'
         @($warnings | Where-Object Message -Match 'locked').Count | Should -Be 1
+        @(Get-CacheEntry | Where-Object Kind -EQ 'provisioning').Count | Should -Be 0 -Because 'nothing is written without the lock'
     }
 }
 
@@ -575,21 +578,14 @@ Describe 'Item 9: Retry-After is capped; a pause never outlives what a caller co
 Describe 'Item 10: a slow consumer does not count against -TimeoutSec' {
     BeforeAll {
         Reset-SiperbEmulator -Emulator $Emulator
-        $script:TwoThousand = New-SiperbEmulatorUser -Emulator $Emulator -Count 2000 -Platform script
         $script:Many = New-SiperbEmulatorUser -Emulator $Emulator -Count 3000 -Platform script
     }
 
-    It 'lists 2,000 devices into a consumer taking 10 ms each with -TimeoutSec 5' {
-        $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $TwoThousand.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -TimeoutSec 5 -MaximumRetryCount 0
-        $count = 0
-        Get-SiperbDevice -ErrorVariable errors -ErrorAction SilentlyContinue | ForEach-Object { Start-Sleep -Milliseconds 10; $count++ }
-        $errors | Should -BeNullOrEmpty
-        $count | Should -Be 2000
-    }
-
+    # The rule (time handing devices over is not network time) is xunit's, over many consumers and
+    # bounds (HardeningHttpTests.A_consumer_that_blocks_longer_than_TimeoutSec_does_not_time_the_call_out);
+    # here one case shows the cmdlet's pipeline keeps it.
     It 'lists 3,000 devices into a consumer that stops for <PauseSec> s at the first, with -TimeoutSec <TimeoutSec>' -TestCases @(
         @{ TimeoutSec = 1; PauseSec = 3 }
-        @{ TimeoutSec = 2; PauseSec = 4 }
     ) {
         $null = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Many.Pat) -ApiBaseUri $BaseUri -Scope Process -Force -TimeoutSec $TimeoutSec -MaximumRetryCount 0
         $count = 0
@@ -652,10 +648,10 @@ Describe 'Item 12: what a runspace-scoped session means under ForEach-Object -Pa
         $seen = 1..3 | ForEach-Object -ThrottleLimit 1 -Parallel {
             Import-Module $using:module
             if ($_ -eq 1) { $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $using:pat -AsPlainText -Force) -ApiBaseUri $using:base -Scope Process }
-            [string](Get-SiperbSession).UserId
+            [string](Get-SiperbSession -ErrorAction SilentlyContinue).UserId
         }
         $seen | Should -Be @($Anna.UserId, $Anna.UserId, $Anna.UserId)
-        Get-SiperbSession | Should -BeNullOrEmpty -Because 'a session made in an iteration never reaches the caller''s runspace'
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because 'a session made in an iteration never reaches the caller''s runspace'
     }
 
     It 'iterations with -UseNewRunspace never see each other''s session' {
@@ -663,12 +659,12 @@ Describe 'Item 12: what a runspace-scoped session means under ForEach-Object -Pa
         $pat = $Anna.Pat; $base = $BaseUri
         $seen = 1..3 | ForEach-Object -ThrottleLimit 1 -UseNewRunspace -Parallel {
             Import-Module $using:module
-            $before = [string](Get-SiperbSession).UserId
+            $before = [string](Get-SiperbSession -ErrorAction SilentlyContinue).UserId
             $null = Get-SiperbSession -AccessToken (ConvertTo-SecureString $using:pat -AsPlainText -Force) -ApiBaseUri $using:base -Scope Process
             $before
         }
         $seen | Should -Be @('', '', '')
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'the caller''s session is not seen by the iterations (pass it with $using: or -Session)' {
@@ -677,7 +673,7 @@ Describe 'Item 12: what a runspace-scoped session means under ForEach-Object -Pa
         $session = Get-SiperbSession
         $seen = 1..2 | ForEach-Object -ThrottleLimit 2 -Parallel {
             Import-Module $using:module
-            "$([string](Get-SiperbSession).UserId)|$(@(Get-SiperbDevice -Session $using:session).Count)"
+            "$([string](Get-SiperbSession -ErrorAction SilentlyContinue).UserId)|$(@(Get-SiperbDevice -Session $using:session).Count)"
         }
         $seen | Should -Be @("|$($ScriptTokensOfAnna.Count)", "|$($ScriptTokensOfAnna.Count)")
     }
@@ -716,7 +712,7 @@ Describe 'Item 13: Remove-SiperbSession and cached provisioning' {
         Remove-SiperbSession -ClearCache
         @(Get-CacheEntry | Where-Object UserId -EQ $Anna.UserId).Count | Should -Be 0
         @(Get-CacheEntry | Where-Object UserId -EQ $Bob.UserId).Count | Should -Be 3
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'takes sessions from the pipeline: <Case>' -TestCases @(
@@ -732,7 +728,7 @@ Describe 'Item 13: Remove-SiperbSession and cached provisioning' {
             'bob' { $annaLeft | Should -Be 4; $bobLeft | Should -Be 0 }
             'both' { $annaLeft | Should -Be 0; $bobLeft | Should -Be 0 }
         }
-        $current = [string](Get-SiperbSession).UserId
+        $current = [string](Get-SiperbSession -ErrorAction SilentlyContinue).UserId
         $expected = if ($CurrentAfter -eq 'anna') { $Anna.UserId } else { '' }
         $current | Should -Be $expected
     }

@@ -42,6 +42,8 @@ Describe 'No secret in any stream' {
                 Get-SiperbDevice -Verbose -Debug | Get-SiperbProvisioning -Verbose -Debug
                 # failures of every kind, with their messages
                 'no-such-device', 'ios-a1f3' | Get-SiperbProvisioning -Verbose -Debug -ErrorAction Continue
+                # A secret bound where a plain value belongs (a Platform property that holds a PAT) is echoed by the message: scrubbed.
+                Get-SiperbProvisioning 'ios-a1f3' -Platform $Anna.Pat -ErrorAction Continue
                 Revoke-SiperbEmulatorSession -Emulator $Emulator
                 Get-SiperbProvisioning 'tok with space' -Verbose -Debug
                 Get-SiperbDevice -UserId $Bob.UserId -SessionToken $session.SessionToken -ApiBaseUri $BaseUri -Verbose -Debug -ErrorAction Continue

@@ -54,11 +54,18 @@ Describe 'Get-SiperbSession' {
         (Get-ApiRequest).Count | Should -Be 1
     }
 
-    It 'returns nothing and writes no error when there is no token and no session' {
-        $errors = $null
-        $result = Get-SiperbSession -ErrorVariable errors
-        $result | Should -BeNullOrEmpty
-        $errors | Should -BeNullOrEmpty
+    It 'says at once NoSession (AuthenticationError) and how to make one, when there is no token and no session' {
+        $caught = $null
+        try { Get-SiperbSession -ErrorAction Stop } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty -Because 'the missing session is said by Get-SiperbSession itself, not by the next cmdlet'
+        $caught.FullyQualifiedErrorId | Should -Be 'NoSession,Siperb.Provisioning.Commands.GetSiperbSessionCommand'
+        $caught.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $caught.Exception.Message | Should -Match 'Get-SiperbSession -AccessToken'
+        $caught.Exception.Message | Should -Match 'SIPERB_ACCESS_TOKEN'
+        # a Get- cmdlet's "not found": non-terminating, so a script can probe quietly
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        # the same id as the cmdlets that need a session
+        { Get-SiperbDevice } | Should -Throw -ErrorId 'NoSession,Siperb.Provisioning.Commands.GetSiperbDeviceCommand'
         (Get-ApiRequest).Count | Should -Be 0
     }
 
@@ -89,7 +96,7 @@ Describe 'Get-SiperbSession' {
             Should -Throw -ErrorId 'AccessTokenRejected,Siperb.Provisioning.Commands.GetSiperbSessionCommand'
         $Error[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
         (Get-ApiRequest).Count | Should -Be 1
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'refuses <Case> with InvalidArgument before any request' -TestCases @(
@@ -147,7 +154,7 @@ Describe 'Remove-SiperbSession' {
     It 'forgets the current session; later calls ask for a token' {
         $null = Connect-TestUser
         Remove-SiperbSession
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         { Get-SiperbDevice } | Should -Throw -ErrorId 'NoSession,Siperb.Provisioning.Commands.GetSiperbDeviceCommand'
         $Error[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
         $Error[0].Exception.Message | Should -Match 'Get-SiperbSession -AccessToken'
@@ -160,7 +167,7 @@ Describe 'Remove-SiperbSession' {
         $records = @(Remove-SiperbSession -ErrorAction Stop *>&1)
         $records.Count | Should -Be 0 -Because "it writes nothing to any stream: $($records | Out-String)"
         $Error.Count | Should -Be 0
-        Get-SiperbSession | Should -BeNullOrEmpty
+        Get-SiperbSession -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'honours -WhatIf' {
@@ -179,7 +186,7 @@ Describe 'Per-runspace sessions' {
         $bothLoggedIn = [System.Threading.Barrier]::new(2)   # the signal that both runspaces hold a session at once
         $results = @($Anna, $Bob) | ForEach-Object -ThrottleLimit 2 -Parallel {
             Import-Module $using:module
-            $before = Get-SiperbSession
+            $before = Get-SiperbSession -ErrorAction SilentlyContinue
             $token = ConvertTo-SecureString $_.Pat -AsPlainText -Force
             $null = Get-SiperbSession -AccessToken $token -ApiBaseUri $using:base
             if (-not ($using:bothLoggedIn).SignalAndWait(30000)) { throw 'The other runspace did not log in within 30 s.' }

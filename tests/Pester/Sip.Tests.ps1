@@ -663,7 +663,6 @@ $report = foreach ($case in $cases) {
         if ($open -ge $case.Items.Count -and (Get-SilentMessageCount) -ge $before + $case.Messages) { break }
         Start-Sleep -Milliseconds 50
     }
-    Start-Sleep -Milliseconds 200
     $openBefore = Get-OwnConnectionCount $case.Port
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $ps.Stop()
@@ -677,8 +676,13 @@ $report = foreach ($case in $cases) {
 Save-Json 'ctrlc' @($report)
 '@
             $script:CtrlC = @(Read-ChildJson 'ctrlc')
-            Start-Sleep -Milliseconds 300
-            $script:SilentEvents = @(Get-SilentWebSocketServerEvent -Server $SilentServer)
+            # The server logs a close when it sees the socket end: wait for that event, not for a guessed time.
+            $deadline = [datetime]::UtcNow.AddSeconds(10)
+            while ($true) {
+                $script:SilentEvents = @(Get-SilentWebSocketServerEvent -Server $SilentServer)
+                if (($SilentEvents.Count -gt 0 -and $SilentEvents[-1].open -eq 0) -or [datetime]::UtcNow -ge $deadline) { break }
+                Start-Sleep -Milliseconds 20
+            }
         }
 
         It 'stops within a second when <Case>, and leaves no socket open' -TestCases @(

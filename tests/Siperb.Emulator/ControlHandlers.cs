@@ -15,7 +15,7 @@ internal sealed class ControlHandlers(EmulatorState state)
     };
 
     private static readonly string[] Paths =
-        ["requests", "reset", "latency", "sessions/revoke", "secrets", "users", "users/generate", "users/sip", "faults"];
+        ["requests", "reset", "latency", "sessions/revoke", "secrets", "users", "users/generate", "users/sip", "users/pat", "faults"];
 
     public async Task HandleAsync(HttpContext ctx, RequestTarget target)
     {
@@ -35,6 +35,7 @@ internal sealed class ControlHandlers(EmulatorState state)
                 ("GET", "users") => Ok(state.Users.Snapshot().Select(u => new { u.UserId, u.Email, u.Pat, u.DeviceCount })),
                 ("POST", "users/generate") => Generate(await ReadAsync<GenerateBody>(request)),
                 ("POST", "users/sip") => AddSipUser(await ReadTextAsync(request)),
+                ("POST", "users/pat") => RotatePat(await ReadAsync<RotateBody>(request)),
                 ("POST", "faults") => AddFault(await ReadTextAsync(request)),
                 ("GET", "faults") => Ok(state.Faults.Snapshot()),
                 ("DELETE", "faults") => ClearFaults(),
@@ -141,6 +142,22 @@ internal sealed class ControlHandlers(EmulatorState state)
         }
     }
 
+    /// <summary>A PAT rotation: a new PAT for the user, the old one refused, the user's sessions revoked (the next login gets a new token).</summary>
+    private ApiResponse RotatePat(RotateBody? body)
+    {
+        if (string.IsNullOrEmpty(body?.UserId))
+        {
+            throw new BadRequestException("Send {\"UserId\": \"...\"}.");
+        }
+        var user = state.Users.RotatePat(body.UserId);
+        if (user is null)
+        {
+            return ApiResponse.Error(StatusCodes.Status404NotFound, "No such user.");
+        }
+        state.Sessions.Revoke(user.UserId);
+        return Ok(new { user.UserId, user.Pat });
+    }
+
     private ApiResponse AddFault(string json)
     {
         state.Faults.Add(FaultSpec.Parse(json));
@@ -192,6 +209,8 @@ internal sealed class ControlHandlers(EmulatorState state)
     private sealed record LatencyBody(int? Milliseconds);
 
     private sealed record RevokeBody(string? UserId);
+
+    private sealed record RotateBody(string? UserId);
 
     private sealed record GenerateBody(int? Count, string? Platform);
 }

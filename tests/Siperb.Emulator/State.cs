@@ -33,7 +33,7 @@ internal sealed class EmulatorState(UserDirectory users)
 
     /// <summary>Every secret seeded or issued so far: PATs, SIP passwords, SIP JWTs, session tokens.</summary>
     public IEnumerable<string> Secrets() =>
-        Users.Snapshot().SelectMany(u => u.Secrets()).Concat(Sessions.Issued());
+        Users.Snapshot().SelectMany(u => u.Secrets().Concat(u.RetiredPats)).Concat(Sessions.Issued());
 }
 
 internal sealed record Session(string Token, string UserId, DateTimeOffset ExpiresAt);

@@ -12,7 +12,20 @@ internal abstract class UserAccount(string email, string pat)
 
     public string UserId { get; } = Md5Hex(email);
 
-    public string Pat { get; } = pat;
+    /// <summary>The PAT that logs in now; a rotation (POST /_emulator/users/pat) replaces it.</summary>
+    public string Pat { get; private set; } = pat;
+
+    private readonly List<string> _retiredPats = [];
+
+    /// <summary>PATs a rotation replaced: they log in no more, and stay secrets.</summary>
+    public IReadOnlyList<string> RetiredPats => _retiredPats;
+
+    /// <summary>Replaces the PAT (the directory's lock is held).</summary>
+    internal void ReplacePat(string newPat)
+    {
+        _retiredPats.Add(Pat);
+        Pat = newPat;
+    }
 
     public abstract int DeviceCount { get; }
 
@@ -173,6 +186,7 @@ internal sealed class UserDirectory
     private readonly byte[] _runKey = RandomNumberGenerator.GetBytes(32);
     private int _generatedUsers;
     private int _sipUsers;
+    private int _rotations;
     private int _nextDevice = 1;
 
     public static readonly string[] Platforms = ["ios", "android", "webpage", "electron", "script"];
@@ -258,6 +272,22 @@ internal sealed class UserDirectory
                 throw new InvalidDataException($"The secret '{clash}' is not unique (it is repeated or inside another secret).");
             }
             Add(user);
+            return user;
+        }
+    }
+
+    /// <summary>
+    /// A PAT rotation: the user gets a fresh sentinel PAT and the old one logs in no more (it stays
+    /// listed as a secret). Null when there is no such user.
+    /// </summary>
+    public UserAccount? RotatePat(string userId)
+    {
+        lock (_lock)
+        {
+            if (!_byId.TryGetValue(userId, out UserAccount? user)) return null;
+            _byPat.Remove(user.Pat);
+            user.ReplacePat($"PAT-SENTINEL-ROT{++_rotations}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}");
+            _byPat.Add(user.Pat, user);
             return user;
         }
     }

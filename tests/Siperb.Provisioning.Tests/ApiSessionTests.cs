@@ -137,6 +137,7 @@ public class ApiSessionTests
         int logins = 0;
         int staleArrivals = 0;
         var allStaleArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var renewing = new CountingLog("logging in again", callers);
         var handler = new ScriptedHandler
         {
             Fallback = async (request, ct) =>
@@ -144,7 +145,9 @@ public class ApiSessionTests
                 if (request.Method == HttpMethod.Post)
                 {
                     Interlocked.Increment(ref logins);
-                    await Task.Delay(150, ct);
+                    // The login answers once every caller has seen its 401 and set out to renew, so a caller
+                    // that did not share this login would log in too. (The bound only ends a broken run.)
+                    await renewing.AllSeen.WaitAsync(TimeSpan.FromSeconds(30), ct).ContinueWith(_ => { }, TaskScheduler.Default);
                     return Responses.Json(HttpStatusCode.OK, Responses.Login(TestApi.UserId, "session-fresh"));
                 }
                 string key = request.Headers.GetValues("X-Api-Key").Single();
@@ -163,7 +166,9 @@ public class ApiSessionTests
         int renewed = 0;
         session.Renewed += (_, _) => Interlocked.Increment(ref renewed);
 
-        int[] counts = await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(() => ListThrough(session))));
+        int[] counts = await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(() =>
+            session.CallAsync(token => session.Client.GetDevicesAsync(session.UserId, token, _ => { }, NullClientLog.Instance, CancellationToken.None),
+                renewing, CancellationToken.None))));
 
         Assert.All(counts, c => Assert.Equal(1, c));
         Assert.Equal(1, logins);
@@ -214,5 +219,35 @@ public class ApiSessionTests
 
         Assert.Equal(1, logins);
         Assert.Equal(5, handler.Count); // A stale, B stale, login, B fresh, A fresh
+    }
+
+    /// <summary>A log that completes <see cref="AllSeen"/> once <c>expected</c> verbose lines contained a text.</summary>
+    private sealed class CountingLog : IClientLog
+    {
+        private readonly string _text;
+        private readonly int _expected;
+        private readonly TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _seen;
+
+        public CountingLog(string text, int expected)
+        {
+            _text = text;
+            _expected = expected;
+        }
+
+        public Task AllSeen => _allSeen.Task;
+
+        public void Verbose(string message)
+        {
+            if (message.Contains(_text) && Interlocked.Increment(ref _seen) >= _expected) _allSeen.TrySetResult();
+        }
+
+        public void Debug(string message)
+        {
+        }
+
+        public void Warning(string message)
+        {
+        }
     }
 }

@@ -103,7 +103,7 @@ public class CacheEntryFormatTests
     public void An_entry_of_another_kind_is_a_miss()
     {
         var cache = new SiperbCache(new MemoryCacheStorage(), protect: false);
-        cache.Write("key", SiperbCache.DevicesKind, TestApi.UserId, "[]", NullClientLog.Instance);
+        cache.Write("key", SiperbCache.DevicesKind, TestApi.UserId, "[]", "credential", NullClientLog.Instance);
 
         Assert.Null(cache.Read("key", SiperbCache.ProvisioningKind, NullClientLog.Instance));
         Assert.NotNull(cache.Read("key", SiperbCache.DevicesKind, NullClientLog.Instance));

@@ -88,7 +88,7 @@ public class HardeningCacheTests
     {
         var cache = new SiperbCache(new MemoryCacheStorage(), protect: false);
         var log = new RecordingLog();
-        cache.Write("key", kind, "u1", payload, log);
+        cache.Write("key", kind, "u1", payload, "credential", log);
 
         CacheEntry? entry = cache.Read("key", kind, log);
 

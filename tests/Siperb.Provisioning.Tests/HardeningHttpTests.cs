@@ -205,6 +205,48 @@ public class HardeningHttpTests
     }
 
     [Theory]
+    [InlineData("30")]
+    [InlineData("2147483647")]
+    public async Task A_429_the_call_will_not_wait_out_pauses_nobody(string retryAfter)
+    {
+        // Guards the call site of RetryPolicy.ShouldPause: were every 429 to pause the client, the next
+        // call would wait (what is left of) the pause before it is sent, which the log says.
+        var handler = new ScriptedHandler()
+            .ThenRespond(() => Responses.WithRetryAfter(429, retryAfter))
+            .ThenJson(HttpStatusCode.OK, Responses.Devices("d1"));
+        using SiperbClient client = TestApi.Client(handler, TestApi.Fast(timeoutSec: 2, maximumRetryCount: 1));
+        var e = await Assert.ThrowsAsync<SiperbApiException>(() =>
+            client.GetDevicesAsync(TestApi.UserId, TestApi.Secret("session"), _ => { }, NullClientLog.Instance, CancellationToken.None));
+        Assert.Equal(SiperbErrorKind.RetryAfterTooLong, e.Kind);
+
+        var log = new RecordingLog();
+        int count = await client.GetDevicesAsync(TestApi.UserId, TestApi.Secret("session"), _ => { }, log, CancellationToken.None);
+
+        Assert.Equal(1, count);
+        Assert.DoesNotContain("rate limiting", log.All);
+    }
+
+    [Fact]
+    public async Task A_429_the_call_waits_out_pauses_the_next_call_too()
+    {
+        // The other side of the same rule, so the test above cannot pass by never pausing.
+        var handler = new ScriptedHandler()
+            .ThenRespond(() => Responses.WithRetryAfter(429, "1"))
+            .ThenJson(HttpStatusCode.OK, Responses.Devices("d1"))
+            .ThenJson(HttpStatusCode.OK, Responses.Devices("d2"));
+        using SiperbClient client = TestApi.Client(handler, TestApi.Fast(timeoutSec: 30, maximumRetryCount: 1));
+        var first = new SignalingLog("as Retry-After asked");
+        var second = new RecordingLog();
+        Task<int> firstCall = client.GetDevicesAsync(TestApi.UserId, TestApi.Secret("session"), _ => { }, first, CancellationToken.None);
+        // The second call starts once the first has received its 429 (the log says it will retry).
+        await first.Seen;
+        int secondCount = await client.GetDevicesAsync(TestApi.UserId, TestApi.Secret("session"), _ => { }, second, CancellationToken.None);
+        Assert.Equal(1, await firstCall);
+        Assert.Equal(1, secondCount);
+        Assert.Contains("rate limiting (429 Retry-After)", second.All);
+    }
+
+    [Theory]
     [InlineData(5, 10, true)]
     [InlineData(10, 10, true)]
     [InlineData(11, 10, false)]
@@ -245,5 +287,29 @@ public class HardeningHttpTests
         }, NullClientLog.Instance, CancellationToken.None);
 
         Assert.Equal(3000, count);
+    }
+
+    /// <summary>A log that completes <see cref="Seen"/> at the first verbose line containing a text.</summary>
+    private sealed class SignalingLog : IClientLog
+    {
+        private readonly string _text;
+        private readonly TaskCompletionSource<bool> _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public SignalingLog(string text) => _text = text;
+
+        public Task Seen => _seen.Task;
+
+        public void Verbose(string message)
+        {
+            if (message.Contains(_text)) _seen.TrySetResult(true);
+        }
+
+        public void Debug(string message)
+        {
+        }
+
+        public void Warning(string message)
+        {
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
@@ -17,27 +18,34 @@ public class ReadThroughCacheTests
     private const string Kind = "helper-test";
     private static readonly TimeSpan MaxAge = TimeSpan.FromHours(1);
 
-    private readonly SiperbCache _cache = new(new MemoryCacheStorage(), protect: false);
+    private readonly MemoryCacheStorage _storage = new();
+    private readonly SiperbCache _cache;
     private readonly RecordingLog _log = new();
     private int _calls;
+
+    public ReadThroughCacheTests() => _cache = new SiperbCache(_storage, protect: false);
 
     /// <summary>The helper with a clock <paramref name="later"/> ahead of the time entries were written.</summary>
     private ReadThroughCache Helper(TimeSpan later, bool refresh = false, bool cached = true) =>
         new(cached ? _cache : null, MaxAge, refresh, () => DateTimeOffset.UtcNow + later);
 
-    private void Store(string payload) => _cache.Write(Key, Kind, TestApi.UserId, payload, NullClientLog.Instance);
+    // The credential hashes of two callers (CacheCredential.Of of a session); the helper only compares them.
+    private const string Mine = "credential-of-this-caller";
+    private const string Theirs = "credential-of-another-pat";
+
+    private void Store(string payload, string credential = Mine) => _cache.Write(Key, Kind, TestApi.UserId, payload, credential, NullClientLog.Instance);
 
     private string? Stored() => _cache.Read(Key, Kind, NullClientLog.Instance)?.Payload;
 
     private static string? Decode(string payload) => payload.StartsWith("\"", StringComparison.Ordinal) ? payload : null;
 
     private Task<ReadThroughResult<string>> Get(ReadThroughCache helper, Func<Task<Fetched<string>>> fetch,
-        Func<SiperbApiException, bool>? staleAllowed = null) =>
+        Func<SiperbApiException, bool>? staleAllowed = null, string credential = Mine) =>
         helper.GetAsync(Key, Kind, TestApi.UserId, "the provisioning of 'tok'", Decode, _ =>
         {
             _calls++;
             return fetch();
-        }, staleAllowed, _log, CancellationToken.None);
+        }, staleAllowed, _log, CancellationToken.None, credential);
 
     private static Func<Task<Fetched<string>>> Answer(string value, string? payload) =>
         () => Task.FromResult(new Fetched<string>(value, payload));
@@ -188,6 +196,66 @@ public class ReadThroughCacheTests
         Assert.False(result.FromCache);
         Assert.Equal("value", result.Value);
         Assert.Equal("\"cached\"", Stored());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(30)]
+    public async Task A_fresh_entry_stored_for_another_credential_never_answers_and_the_API_decides(int minutesOld)
+    {
+        Store("\"theirs\"", credential: Theirs);
+
+        ReadThroughResult<string> result = await Get(Helper(TimeSpan.FromMinutes(minutesOld)), Answer("mine", "\"mine\""));
+
+        Assert.False(result.FromCache);
+        Assert.Equal("mine", result.Value);
+        Assert.Equal(1, _calls);
+        Assert.Equal("\"mine\"", Stored());
+    }
+
+    [Fact]
+    public async Task A_stale_entry_stored_for_another_credential_never_hides_a_failure()
+    {
+        Store("\"theirs\"", credential: Theirs);
+
+        var e = await Assert.ThrowsAsync<SiperbApiException>(() => Get(Helper(TimeSpan.FromHours(3)), Fail(SiperbErrorKind.ConnectionFailed)));
+
+        Assert.Equal(SiperbErrorKind.ConnectionFailed, e.Kind);
+        Assert.DoesNotContain("comes from the cache", _log.All);
+    }
+
+    [Fact]
+    public async Task An_entry_without_a_credential_answers_nobody()
+    {
+        // As an older version wrote it: no Credential field at all.
+        string name = CacheEntryFormat.NameOf(Key);
+        _storage.Write(name, CacheEntryFormat.Serialize(name, Kind, TestApi.UserId, DateTimeOffset.UtcNow, "\"old\"", protect: false));
+
+        ReadThroughResult<string> result = await Get(Helper(TimeSpan.Zero), Answer("new", "\"new\""));
+
+        Assert.False(result.FromCache);
+        Assert.Equal(1, _calls);
+    }
+
+    [Fact]
+    public async Task The_credential_is_required()
+    {
+        await Assert.ThrowsAsync<ArgumentNullException>(() => Get(Helper(TimeSpan.Zero), Answer("new", "\"new\""), credential: null!));
+        Assert.Equal(0, _calls);
+    }
+
+    [Fact]
+    public void Two_PATs_of_one_user_give_two_credentials_and_a_session_token_a_third()
+    {
+        using SiperbClient client = TestApi.Client(new ScriptedHandler());
+        var first = new ApiSession(client, TestApi.UserId, "SESS-1", "PAT-1", DateTimeOffset.UtcNow);
+        var rotated = new ApiSession(client, TestApi.UserId, "SESS-1", "PAT-2", DateTimeOffset.UtcNow);
+        var explicitSession = new ApiSession(client, TestApi.UserId, "SESS-1", accessToken: null, DateTimeOffset.UtcNow);
+
+        string[] credentials = { CacheCredential.Of(first), CacheCredential.Of(rotated), CacheCredential.Of(explicitSession) };
+
+        Assert.Equal(3, credentials.Distinct().Count());
+        Assert.Equal(CacheCredential.Of(first), CacheCredential.Of(new ApiSession(client, TestApi.UserId, "SESS-renewed", "PAT-1", DateTimeOffset.UtcNow)));
     }
 
     [Theory]

@@ -27,16 +27,16 @@ public sealed class SessionServiceTests : IDisposable
     private static int Logins(ScriptedHandler handler) => handler.Requests.Count(r => r.IsLogin);
 
     private string? CachedToken(string pat) =>
-        OpenCache().ReadFreshSession(ApiSession.HashAccessToken(TestApi.BaseUri, pat), NullClientLog.Instance)?.SessionToken;
+        CachedSessions.ReadFresh(OpenCache(), ApiSession.HashAccessToken(TestApi.BaseUri, pat), NullClientLog.Instance)?.SessionToken;
 
-    private Task<ApiSession> LogIn(SiperbClient client, string pat, bool force = false, bool useDiskCache = true, IClientLog? log = null) =>
-        _service.LogInAsync(client, pat, useDiskCache, force, log ?? NullClientLog.Instance, CancellationToken.None);
+    private Task<ApiSession> Login(SiperbClient client, string pat, bool force = false, bool useDiskCache = true, IClientLog? log = null) =>
+        _service.LoginAsync(client, pat, useDiskCache, force, log ?? NullClientLog.Instance, CancellationToken.None);
 
     /// <summary>Leaves <paramref name="session"/> in the cache for <paramref name="pat"/>, as an earlier process would.</summary>
     private async Task SeedCache(string pat, string session)
     {
         using SiperbClient earlier = TestApi.Client(LoginsIssuing(session));
-        await LogIn(earlier, pat);
+        await Login(earlier, pat);
     }
 
     private static ScriptedHandler LoginsIssuing(params string[] sessionTokens)
@@ -53,7 +53,7 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(session);
         using SiperbClient client = TestApi.Client(handler);
 
-        ApiSession api = await LogIn(client, pat);
+        ApiSession api = await Login(client, pat);
 
         Assert.Equal(session, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -69,7 +69,7 @@ public sealed class SessionServiceTests : IDisposable
         using SiperbClient second = TestApi.Client(handler);
         var log = new RecordingLog();
 
-        ApiSession api = await LogIn(second, pat, log: log);
+        ApiSession api = await Login(second, pat, log: log);
 
         Assert.Equal(session, api.SessionToken);
         Assert.True(api.CanRenew);
@@ -85,7 +85,7 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(otherSession);
         using SiperbClient second = TestApi.Client(handler);
 
-        ApiSession api = await LogIn(second, other);
+        ApiSession api = await Login(second, other);
 
         Assert.Equal(otherSession, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -99,12 +99,16 @@ public sealed class SessionServiceTests : IDisposable
     {
         string pat = TestApi.Secret("pat"), session = TestApi.Secret("sess");
         int logins = 0;
+        var storage = new LockWatchingStorage(FileCacheStorage.Open(_folder.Path), callers);
+        var service = new SessionService(_ => new SiperbCache(storage, protect: false));
         var handler = new ScriptedHandler
         {
             Fallback = async (request, ct) =>
             {
                 Interlocked.Increment(ref logins);
-                await Task.Delay(150, ct); // long enough for every caller to reach the lock
+                // The login answers once every caller has missed the cache and asked for the lock, so a
+                // caller that skipped the lock or the second look would log in too. (The bound only ends a broken run.)
+                await storage.AllAsked.WaitAsync(TimeSpan.FromSeconds(30), ct).ContinueWith(_ => { }, TaskScheduler.Default);
                 return Responses.Json(200, Responses.Login(TestApi.UserId, session));
             },
         };
@@ -115,7 +119,7 @@ public sealed class SessionServiceTests : IDisposable
             Task<ApiSession>[] tasks = clients.Select(client => Task.Run(() =>
             {
                 start.Wait();
-                return LogIn(client, pat);
+                return service.LoginAsync(client, pat, useDiskCache: true, force: false, NullClientLog.Instance, CancellationToken.None);
             })).ToArray();
             start.Set();
             ApiSession[] sessions = await Task.WhenAll(tasks);
@@ -137,7 +141,7 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(fresh);
         using SiperbClient second = TestApi.Client(handler);
 
-        ApiSession api = await LogIn(second, pat, force: true);
+        ApiSession api = await Login(second, pat, force: true);
 
         Assert.Equal(fresh, api.SessionToken);
         Assert.Equal(1, Logins(handler));
@@ -151,8 +155,8 @@ public sealed class SessionServiceTests : IDisposable
         var handler = LoginsIssuing(session, TestApi.Secret("sess"));
         using SiperbClient client = TestApi.Client(handler);
 
-        await LogIn(client, pat, useDiskCache: false);
-        await LogIn(client, pat, useDiskCache: false);
+        await Login(client, pat, useDiskCache: false);
+        await Login(client, pat, useDiskCache: false);
 
         Assert.Equal(2, Logins(handler));
         Assert.Null(CachedToken(pat));
@@ -167,7 +171,7 @@ public sealed class SessionServiceTests : IDisposable
             .ThenJson(HttpStatusCode.OK, Responses.Login(TestApi.UserId, renewed))
             .ThenJson(HttpStatusCode.OK, Responses.Devices("tok-1"));
         using SiperbClient client = TestApi.Client(handler);
-        ApiSession api = await LogIn(client, pat);
+        ApiSession api = await Login(client, pat);
 
         int count = await api.ListDevicesAsync(_ => { }, NullClientLog.Instance, CancellationToken.None);
 
@@ -182,12 +186,60 @@ public sealed class SessionServiceTests : IDisposable
         string pat = TestApi.Secret("pat"), old = TestApi.Secret("sess");
         var handler = LoginsIssuing(old).ThenStatus(401).ThenStatus(401);
         using SiperbClient client = TestApi.Client(handler);
-        ApiSession api = await LogIn(client, pat);
+        ApiSession api = await Login(client, pat);
         Assert.Equal(old, CachedToken(pat));
 
         var e = await Assert.ThrowsAsync<SiperbApiException>(() => api.ListDevicesAsync(_ => { }, NullClientLog.Instance, CancellationToken.None));
 
         Assert.Equal(SiperbErrorKind.AccessTokenRejected, e.Kind);
         Assert.Null(CachedToken(pat));
+    }
+
+    /// <summary>A storage that completes <see cref="AllAsked"/> once the writers' lock has been asked for <c>expected</c> times.</summary>
+    private sealed class LockWatchingStorage : ICacheStorage
+    {
+        private readonly ICacheStorage _inner;
+        private readonly int _expected;
+        private readonly TaskCompletionSource _allAsked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _asked;
+
+        public LockWatchingStorage(ICacheStorage inner, int expected)
+        {
+            _inner = inner;
+            _expected = expected;
+        }
+
+        public Task AllAsked => _allAsked.Task;
+
+        public string Description => _inner.Description;
+
+        public bool TryRead(string name, out byte[] content) => _inner.TryRead(name, out content);
+
+        public void Write(string name, byte[] content) => _inner.Write(name, content);
+
+        public bool Delete(string name) => _inner.Delete(name);
+
+        public string PathFor(string name) => _inner.PathFor(name);
+
+        public System.Collections.Generic.IReadOnlyList<string> Names() => _inner.Names();
+
+        public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            Asked();
+            return _inner.TryLock(wait, cancellationToken);
+        }
+
+        public Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            Asked();
+            return _inner.TryLockAsync(wait, cancellationToken);
+        }
+
+        public void RemoveLeftovers(bool all) => _inner.RemoveLeftovers(all);
+
+        private void Asked()
+        {
+            if (Interlocked.Increment(ref _asked) >= _expected) _allAsked.TrySetResult();
+        }
     }
 }

@@ -168,7 +168,7 @@ internal sealed class ApiSession
         if (!string.Equals(result.UserId, UserId, StringComparison.OrdinalIgnoreCase))
         {
             throw new SiperbApiException(SiperbErrorKind.InvalidResponse,
-                "A new login with the same access token returned another user.", remedy: SiperbRemedy.LogInAgain);
+                "A new login with the same access token returned another user.", remedy: SiperbRemedy.LoginAgain);
         }
         lock (_renewLock)
         {
@@ -179,14 +179,4 @@ internal sealed class ApiSession
         Renewed?.Invoke(this, new SessionEventArgs(log));
         return result;
     }
-}
-
-/// <summary>Which call's log a session event belongs to.</summary>
-internal sealed class SessionEventArgs : EventArgs
-{
-    /// <summary>Creates the arguments.</summary>
-    public SessionEventArgs(IClientLog log) => Log = log;
-
-    /// <summary>The log of the call that raised the event.</summary>
-    public IClientLog Log { get; }
 }

@@ -137,15 +137,3 @@ internal static class JsonArrayReader
         return true;
     }
 }
-
-/// <summary>The answer was larger than the module accepts.</summary>
-internal sealed class ResponseTooLargeException : Exception
-{
-    public ResponseTooLargeException(long limit)
-        : base($"the answer is larger than {limit / (1024 * 1024)} MiB")
-    {
-        Limit = limit;
-    }
-
-    public long Limit { get; }
-}

@@ -5,18 +5,6 @@ using System.Text;
 
 namespace Siperb.Provisioning.Api;
 
-/// <summary>Which API call a request is; decides the error wording and what may be quoted.</summary>
-internal enum ApiRoute
-{
-    None,
-    Login,
-    Devices,
-    Device,
-
-    /// <summary>Any other path, sent by Invoke-SiperbRequest (<see cref="ApiRequest"/>).</summary>
-    Request,
-}
-
 /// <summary>One API request as the client sends it, before the URI is built.</summary>
 internal sealed class RequestSpec
 {

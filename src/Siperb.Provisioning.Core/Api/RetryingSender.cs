@@ -37,117 +37,111 @@ internal sealed class RetryingSender
     public async Task<T> SendAsync<T>(RequestSpec request, Uri uri, IClientLog log, CancellationToken cancellationToken,
         Func<HttpResponseMessage, AttemptTimer, Task<T>> readSuccess)
     {
-        var callClock = Stopwatch.StartNew();
-        TimeSpan budget = _settings.CallBudget;
-        int attempt = 0;
-        while (true)
+        var call = new CallClock(_settings.CallBudget);
+        for (int attempt = 1; ; attempt++)
         {
-            attempt++;
             cancellationToken.ThrowIfCancellationRequested();
-            TimeSpan left = budget - callClock.Elapsed;
-            if (left <= TimeSpan.Zero)
-            {
-                throw new SiperbApiException(SiperbErrorKind.Timeout,
-                    $"{request.Describe()} did not succeed within {budget.TotalSeconds:0} seconds.", remedy: SiperbRemedy.RaiseTimeout);
-            }
-            await WaitForRateLimitPauseAsync(request, left, log, cancellationToken).ConfigureAwait(false);
-            left = budget - callClock.Elapsed;
-            if (left <= TimeSpan.Zero)
-            {
-                throw new SiperbApiException(SiperbErrorKind.Timeout,
-                    $"{request.Describe()} did not succeed within {budget.TotalSeconds:0} seconds.", remedy: SiperbRemedy.RaiseTimeout);
-            }
+            await WaitForRateLimitPauseAsync(request, call.LeftOrThrow(request), log, cancellationToken).ConfigureAwait(false);
+            TimeSpan left = call.LeftOrThrow(request);
             TimeSpan attemptTimeout = left < _settings.AttemptTimeout ? left : _settings.AttemptTimeout;
-            SiperbApiException failure;
-            bool retryable;
-            using (var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                var timer = new AttemptTimer(attemptCancellation, attemptTimeout);
-                var attemptClock = Stopwatch.StartNew();
-                SiperbApiException AttemptTimedOut(Exception e)
-                {
-                    log.Verbose($"{request.Method} {request.PathForLog} -> timed out after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
-                    return new SiperbApiException(SiperbErrorKind.Timeout,
-                        $"{request.Describe()} timed out after {attemptTimeout.TotalSeconds:0.#} seconds.",
-                        innerException: e, remedy: SiperbRemedy.RaiseTimeout);
-                }
-                HttpResponseMessage? response = null;
-                try
-                {
-                    response = await _redirects.SendAsync(request, uri, log, attemptCancellation.Token).ConfigureAwait(false);
-                    int status = (int)response.StatusCode;
-                    log.Verbose($"{request.Method} {request.PathForLog} -> {status} in {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
-                    log.Debug($"{request.Method} {request.PathForLog}: response headers {ResponseBody.HeaderNames(response)}");
-                    if (status >= 200 && status < 300)
-                    {
-                        return await readSuccess(response, timer).ConfigureAwait(false);
-                    }
-                    failure = await StatusMapping.FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
-                    if (status == 429 && failure.RetryAfter is TimeSpan pause && RetryPolicy.ShouldPause(pause, budget - callClock.Elapsed))
-                    {
-                        PauseAll(RetryPolicy.PauseToKeep(pause, budget - callClock.Elapsed));
-                    }
-                    // The same statuses for a login; its fewer attempts come from request.MaximumRetries.
-                    retryable = RetryPolicy.IsTransientStatus(status);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (OperationCanceledException e)
-                {
-                    failure = AttemptTimedOut(e);
-                    retryable = true;
-                }
-                catch (SiperbApiException)
-                {
-                    // Raised by the body reader or the redirect rules: final.
-                    throw;
-                }
-                catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException)
-                {
-                    if (attemptCancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                    {
-                        failure = AttemptTimedOut(e);
-                        retryable = true;
-                    }
-                    else
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        bool tls = IsTlsFailure(e);
-                        log.Verbose($"{request.Method} {request.PathForLog} -> {(tls ? "TLS failure" : "connection failure")} after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
-                        failure = tls
-                            ? new SiperbApiException(SiperbErrorKind.ConnectionFailed,
-                                $"{request.Describe()}: the TLS handshake with {_baseUri.Host} failed; its certificate is not trusted.",
-                                innerException: e, remedy: SiperbRemedy.CheckCertificate)
-                            : new SiperbApiException(SiperbErrorKind.ConnectionFailed,
-                                $"{request.Describe()}: could not reach {_baseUri.Host}:{_baseUri.Port} ({Describe(e)}).",
-                                innerException: e, remedy: SiperbRemedy.CheckConnection);
-                        retryable = !tls;
-                    }
-                }
-                finally
-                {
-                    response?.Dispose();
-                }
-            }
-
-            if (!retryable || attempt > request.MaximumRetries)
-            {
-                throw failure;
-            }
-            TimeSpan wait = failure.RetryAfter ?? RetryPolicy.Backoff(attempt, TimeSpan.FromSeconds(_settings.RetryIntervalSec));
-            TimeSpan remaining = budget - callClock.Elapsed;
-            if (failure.RetryAfter is TimeSpan asked && asked > remaining)
-            {
-                throw new SiperbApiException(SiperbErrorKind.RetryAfterTooLong,
-                    $"{request.Describe()} answered {failure.StatusCode} and asked to wait {asked.TotalSeconds:0} seconds (Retry-After), more than the {Math.Max(0, remaining.TotalSeconds):0} seconds left for this call. Try again after that time.",
-                    failure.StatusCode, failure.RequestId, asked);
-            }
-            if (wait > remaining) wait = remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
-            log.Verbose($"{request.Method} {request.PathForLog}: retrying in {wait.TotalMilliseconds:0} ms (attempt {attempt + 1} of {request.MaximumRetries + 1}){(failure.RetryAfter is null ? string.Empty : ", as Retry-After asked")}");
+            Attempt<T> result = await AttemptAsync(request, uri, attempt, attemptTimeout, call, log, cancellationToken, readSuccess)
+                .ConfigureAwait(false);
+            if (result.Succeeded) return result.Value!;
+            TimeSpan wait = NextWait(request, result.Failure!, result.Retryable, attempt, call.Left);
+            log.Verbose($"{request.Method} {request.PathForLog}: retrying in {wait.TotalMilliseconds:0} ms (attempt {attempt + 1} of {request.MaximumRetries + 1}){(result.Failure!.RetryAfter is null ? string.Empty : ", as Retry-After asked")}");
             await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// One attempt, bounded by the attempt timeout (or what is left of the call, if less): the answer
+    /// read by <paramref name="readSuccess"/>, or the failure and whether it is worth another attempt.
+    /// A 429 whose Retry-After the call will wait out pauses the whole client. Final failures (from the
+    /// body reader or the redirect rules) and the caller's cancellation are thrown.
+    /// </summary>
+    private async Task<Attempt<T>> AttemptAsync<T>(RequestSpec request, Uri uri, int attempt, TimeSpan attemptTimeout, CallClock call,
+        IClientLog log, CancellationToken cancellationToken, Func<HttpResponseMessage, AttemptTimer, Task<T>> readSuccess)
+    {
+        using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timer = new AttemptTimer(attemptCancellation, attemptTimeout);
+        var attemptClock = Stopwatch.StartNew();
+        SiperbApiException TimedOut(Exception e)
+        {
+            log.Verbose($"{request.Method} {request.PathForLog} -> timed out after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
+            return new SiperbApiException(SiperbErrorKind.Timeout, $"{request.Describe()} timed out after {attemptTimeout.TotalSeconds:0.#} seconds.",
+                innerException: e, remedy: SiperbRemedy.RaiseTimeout);
+        }
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await _redirects.SendAsync(request, uri, log, attemptCancellation.Token).ConfigureAwait(false);
+            int status = (int)response.StatusCode;
+            log.Verbose($"{request.Method} {request.PathForLog} -> {status} in {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
+            log.Debug($"{request.Method} {request.PathForLog}: response headers {ResponseBody.HeaderNames(response)}");
+            if (status >= 200 && status < 300) return Attempt<T>.Success(await readSuccess(response, timer).ConfigureAwait(false));
+            SiperbApiException failure = await StatusMapping.FailureFromStatusAsync(request, response, attemptCancellation.Token).ConfigureAwait(false);
+            if (status == 429 && failure.RetryAfter is TimeSpan pause && RetryPolicy.ShouldPause(pause, call.Left))
+            {
+                PauseAll(RetryPolicy.PauseToKeep(pause, call.Left));
+            }
+            // The same statuses for a login; its fewer attempts come from request.MaximumRetries.
+            return Attempt<T>.Failed(failure, RetryPolicy.IsTransientStatus(status));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException e)
+        {
+            return Attempt<T>.Failed(TimedOut(e), retryable: true);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException)
+        {
+            if (attemptCancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return Attempt<T>.Failed(TimedOut(e), retryable: true);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            return ConnectionFailure<T>(request, e, attempt, attemptClock, log);
+        }
+        finally
+        {
+            response?.Dispose();
+        }
+    }
+
+    /// <summary>A failure to reach the service: a TLS failure is final (its certificate is not trusted), any other is retried.</summary>
+    private Attempt<T> ConnectionFailure<T>(RequestSpec request, Exception e, int attempt, Stopwatch attemptClock, IClientLog log)
+    {
+        bool tls = IsTlsFailure(e);
+        log.Verbose($"{request.Method} {request.PathForLog} -> {(tls ? "TLS failure" : "connection failure")} after {attemptClock.ElapsedMilliseconds} ms (attempt {attempt})");
+        SiperbApiException failure = tls
+            ? new SiperbApiException(SiperbErrorKind.ConnectionFailed,
+                $"{request.Describe()}: the TLS handshake with {_baseUri.Host} failed; its certificate is not trusted.",
+                innerException: e, remedy: SiperbRemedy.CheckCertificate)
+            : new SiperbApiException(SiperbErrorKind.ConnectionFailed,
+                $"{request.Describe()}: could not reach {_baseUri.Host}:{_baseUri.Port} ({Describe(e)}).",
+                innerException: e, remedy: SiperbRemedy.CheckConnection);
+        return Attempt<T>.Failed(failure, retryable: !tls);
+    }
+
+    /// <summary>
+    /// How long to wait before the next attempt after <paramref name="failure"/>: the Retry-After
+    /// asked for, else backoff, never past the call's budget. Throws the failure when it is final or
+    /// the retries are used up, and RetryAfterTooLong when the Retry-After asked for outlasts the call.
+    /// </summary>
+    private TimeSpan NextWait(RequestSpec request, SiperbApiException failure, bool retryable, int attempt, TimeSpan remaining)
+    {
+        if (!retryable || attempt > request.MaximumRetries) throw failure;
+        if (failure.RetryAfter is TimeSpan asked && asked > remaining)
+        {
+            throw new SiperbApiException(SiperbErrorKind.RetryAfterTooLong,
+                $"{request.Describe()} answered {failure.StatusCode} and asked to wait {asked.TotalSeconds:0} seconds (Retry-After), more than the {Math.Max(0, remaining.TotalSeconds):0} seconds left for this call. Try again after that time.",
+                failure.StatusCode, failure.RequestId, asked);
+        }
+        TimeSpan wait = failure.RetryAfter ?? RetryPolicy.Backoff(attempt, TimeSpan.FromSeconds(_settings.RetryIntervalSec));
+        if (wait > remaining) wait = remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+        return wait;
     }
 
     /// <summary>Holds every request of this client (all sessions' callers, all parallel workers) until the pause ends.</summary>
@@ -191,56 +185,5 @@ internal sealed class RetryingSender
         Exception root = e;
         while (root.InnerException is not null) root = root.InnerException;
         return SecretScrubber.Scrub(root.Message);
-    }
-}
-
-/// <summary>
-/// The time bound of one attempt: it cancels the attempt after the attempt timeout of time spent
-/// waiting for the network. <see cref="Pause"/> stops the clock while the caller's consumer holds the
-/// reader (pipeline back-pressure), <see cref="Resume"/> restarts it with what is left.
-/// </summary>
-internal sealed class AttemptTimer
-{
-    private readonly CancellationTokenSource _cancellation;
-    private readonly TimeSpan _timeout;
-    private readonly Stopwatch _running = Stopwatch.StartNew();
-
-    public AttemptTimer(CancellationTokenSource cancellation, TimeSpan timeout)
-    {
-        _cancellation = cancellation;
-        _timeout = timeout;
-        cancellation.CancelAfter(timeout);
-    }
-
-    /// <summary>Cancelled when the attempt has used up its time (or the call is cancelled).</summary>
-    public CancellationToken Token => _cancellation.Token;
-
-    /// <summary>Stops the clock: the time until <see cref="Resume"/> is not counted.</summary>
-    public void Pause()
-    {
-        _running.Stop();
-        try
-        {
-            _cancellation.CancelAfter(Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The attempt is over.
-        }
-    }
-
-    /// <summary>Restarts the clock with the attempt's time left.</summary>
-    public void Resume()
-    {
-        TimeSpan left = _timeout - _running.Elapsed;
-        _running.Start();
-        try
-        {
-            _cancellation.CancelAfter(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1));
-        }
-        catch (ObjectDisposedException)
-        {
-            // The attempt is over.
-        }
     }
 }

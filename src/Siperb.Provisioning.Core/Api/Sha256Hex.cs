@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -10,9 +9,6 @@ internal static class Sha256Hex
     public static string Of(string text)
     {
         using var sha = SHA256.Create();
-        byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-        var hex = new StringBuilder(hash.Length * 2);
-        foreach (byte b in hash) hex.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-        return hex.ToString();
+        return HexText.Of(sha.ComputeHash(Encoding.UTF8.GetBytes(text)));
     }
 }

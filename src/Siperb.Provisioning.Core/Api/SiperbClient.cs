@@ -1,13 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
-using System.Reflection;
-using System.Security.Authentication;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -33,7 +29,6 @@ internal sealed class SiperbClient : IDisposable
     /// <summary>How many redirects to the same origin are followed for a GET.</summary>
     public const int MaximumRedirects = 3;
 
-    private static readonly string s_userAgent = "Siperb.Provisioning/" + ModuleVersion();
     private readonly HttpClient _http;
     private readonly RetryingSender _sender;
 
@@ -60,7 +55,7 @@ internal sealed class SiperbClient : IDisposable
     public ConnectionSettings Settings { get; }
 
     /// <summary>The User-Agent header sent with every request.</summary>
-    public static string UserAgent => s_userAgent;
+    public static string UserAgent => ProductInfo.UserAgent;
 
     /// <summary>
     /// <c>POST /Login</c> with the PAT as a Bearer token. Retried once at most, and never after
@@ -102,57 +97,68 @@ internal sealed class SiperbClient : IDisposable
         SecretScrubber.Register(sessionToken);
         var request = new RequestSpec(HttpMethod.Get, null, new[] { "Users", userId, "Devices" }, query: null,
             authorization: null, apiKey: sessionToken, maximumRetries: Settings.MaximumRetryCount, route: ApiRoute.Devices);
-        return _sender.SendAsync(request, BuildUri(request.Segments, request.Query), log, cancellationToken, async (response, timer) =>
+        return _sender.SendAsync(request, BuildUri(request.Segments, request.Query), log, cancellationToken,
+            (response, timer) => ReadDeviceListAsync(request, response, timer, onDevice, keepRawJson));
+    }
+
+    /// <summary>
+    /// Reads a 2xx device list as it streams, handing each device to <paramref name="onDevice"/> with
+    /// the attempt's clock stopped. Malformed or oversized content is InvalidResponse; a stream that
+    /// breaks after devices were handed out is final (Timeout or ConnectionFailed), since a retry
+    /// would hand them out again; before that, the failure goes to the sender, which retries it.
+    /// </summary>
+    private static async Task<int> ReadDeviceListAsync(RequestSpec request, HttpResponseMessage response, AttemptTimer timer,
+        Action<DeviceData> onDevice, bool keepRawJson)
+    {
+        CancellationToken ct = timer.Token;
+        ResponseBody.RejectNonJson(request, response);
+        int emitted = 0;
+        try
         {
-            CancellationToken ct = timer.Token;
-            ResponseBody.RejectNonJson(request, response);
-            int emitted = 0;
-            try
+            using Stream body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using CancellationTokenRegistration abort = ct.Register(() => body.Dispose());
+            return await JsonArrayReader.ReadObjectsAsync(body, element =>
             {
-                using Stream body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                using CancellationTokenRegistration abort = ct.Register(() => body.Dispose());
-                return await JsonArrayReader.ReadObjectsAsync(body, element =>
+                DeviceData device = ParseListedDevice(element, keepRawJson);
+                emitted++;
+                // Time spent handing the device over (a slow consumer's back-pressure) is not network time.
+                timer.Pause();
+                try
                 {
-                    DeviceData device;
-                    try
-                    {
-                        device = DeviceData.Parse(element, keepRawJson);
-                    }
-                    catch (Exception e) when (e is FormatException or JsonException)
-                    {
-                        throw new FormatException(e.Message, e);
-                    }
-                    emitted++;
-                    // Time spent handing the device over (a slow consumer's back-pressure) is not network time.
-                    timer.Pause();
-                    try
-                    {
-                        onDevice(device);
-                    }
-                    finally
-                    {
-                        timer.Resume();
-                    }
-                }, MaximumListResponseBytes, ct).ConfigureAwait(false);
-            }
-            catch (FormatException e)
-            {
-                throw ResponseBody.InvalidResponse(request, response, e.Message);
-            }
-            catch (ResponseTooLargeException e)
-            {
-                throw ResponseBody.InvalidResponse(request, response, e.Message);
-            }
-            catch (Exception e) when (emitted > 0 && e is IOException or HttpRequestException or ObjectDisposedException or OperationCanceledException)
-            {
-                // Devices were handed out already: a retry would repeat them, so this is final.
-                bool timedOut = ct.IsCancellationRequested;
-                throw new SiperbApiException(timedOut ? SiperbErrorKind.Timeout : SiperbErrorKind.ConnectionFailed,
-                    $"{request.Describe()}: the device list broke off after {emitted} devices{(timedOut ? " (out of time)" : string.Empty)}. Run the command again.",
-                    (int)response.StatusCode, ResponseBody.RequestIdOf(response), innerException: e,
-                    remedy: timedOut ? SiperbRemedy.RunAgainWithMoreTime : SiperbRemedy.None);
-            }
-        });
+                    onDevice(device);
+                }
+                finally
+                {
+                    timer.Resume();
+                }
+            }, MaximumListResponseBytes, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FormatException or ResponseTooLargeException)
+        {
+            throw ResponseBody.InvalidResponse(request, response, e.Message);
+        }
+        catch (Exception e) when (emitted > 0 && e is IOException or HttpRequestException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Devices were handed out already: a retry would repeat them, so this is final.
+            bool timedOut = ct.IsCancellationRequested;
+            throw new SiperbApiException(timedOut ? SiperbErrorKind.Timeout : SiperbErrorKind.ConnectionFailed,
+                $"{request.Describe()}: the device list broke off after {emitted} devices{(timedOut ? " (out of time)" : string.Empty)}. Run the command again.",
+                (int)response.StatusCode, ResponseBody.RequestIdOf(response), innerException: e,
+                remedy: timedOut ? SiperbRemedy.RunAgainWithMoreTime : SiperbRemedy.None);
+        }
+    }
+
+    /// <summary>One device of the list; any JSON problem in it is a FormatException (so the list is InvalidResponse).</summary>
+    private static DeviceData ParseListedDevice(JsonElement element, bool keepRawJson)
+    {
+        try
+        {
+            return DeviceData.Parse(element, keepRawJson);
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            throw new FormatException(e.Message, e);
+        }
     }
 
     /// <summary>
@@ -257,11 +263,5 @@ internal sealed class SiperbClient : IDisposable
         {
             ServicePointManager.SecurityProtocol |= SecurityProtocolType.Tls12;
         }
-    }
-
-    private static string ModuleVersion()
-    {
-        Version? version = typeof(SiperbClient).Assembly.GetName().Version;
-        return version is null ? "0.0.0" : $"{version.Major}.{version.Minor}.{version.Build}";
     }
 }

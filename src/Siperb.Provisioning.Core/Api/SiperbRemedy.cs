@@ -34,7 +34,7 @@ internal enum SiperbRemedy
     PassAccessTokenSeparately,
 
     /// <summary>The session no longer works: log in again.</summary>
-    LogInAgain,
+    LoginAgain,
 
     /// <summary>403: the user id must belong to the session's user.</summary>
     CheckUserId,

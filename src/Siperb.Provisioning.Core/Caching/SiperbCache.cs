@@ -9,10 +9,13 @@ using Siperb.Provisioning.Api;
 namespace Siperb.Provisioning.Caching;
 
 /// <summary>
-/// The disk cache as the cmdlets use it: sessions keyed by a hash of base URI and PAT (never the
-/// PAT), device lists and provisioning keyed by base URI, user and a caller-chosen name. It never
-/// fails a call: an unusable folder falls back to the temp folder, then to memory; an unusable
-/// entry is a miss with a warning; a write that cannot get the lock is skipped.
+/// The cache's entry store: entries of a kind (session, devices, provisioning) under hashed keys —
+/// sessions keyed by a hash of base URI and PAT (never the PAT), device lists and provisioning by
+/// base URI, user and a caller-chosen name — each with the user and the credential it was stored
+/// for. It never fails a call: an unusable folder falls back to the temp folder, then to memory; an
+/// unusable entry is a miss with a warning; a write that cannot get the lock is skipped. What a
+/// session payload holds is <see cref="CachedSessionCodec"/>'s business; which entries go when is
+/// the services' (<see cref="Services.CachedSessions"/>).
 /// </summary>
 internal sealed class SiperbCache
 {
@@ -20,11 +23,8 @@ internal sealed class SiperbCache
     public const string DevicesKind = "devices";
     public const string ProvisioningKind = "provisioning";
 
-    /// <summary>A cached session older than this is renewed with a new login.</summary>
-    public static readonly TimeSpan SessionMaxAge = TimeSpan.FromHours(24);
-
-    /// <summary>How long a writer waits for the lock before carrying on without writing.</summary>
-    public static readonly TimeSpan WriteLockWait = TimeSpan.FromSeconds(10);
+    /// <summary>How long a writer waits for the lock before carrying on without writing (10 s; tests may shorten it, <see cref="TestOnlySettings"/>).</summary>
+    public static TimeSpan WriteLockWait => TestOnlySettings.CacheLockWait(TimeSpan.FromSeconds(10));
 
     private readonly ICacheStorage _storage;
     private readonly bool _protect;
@@ -126,16 +126,16 @@ internal sealed class SiperbCache
                     }
                     return null;
                 case SessionKind:
-                    if (root.ValueKind != JsonValueKind.Object) return "its session is not a JSON object";
-                    string? sessionUser = root.GetProperty("UserId").GetString();
-                    InputValidation.ValidateSegment(sessionUser, "UserId");
-                    if (!string.Equals(sessionUser, userId, StringComparison.Ordinal)) return "its session belongs to another user than the entry";
-                    InputValidation.ValidateHeaderToken(root.GetProperty("SessionToken").GetString(), "session token");
-                    root.GetProperty("CreatedAt").GetDateTimeOffset();
+                    CachedSession session = CachedSessionCodec.Decode(payloadJson);
+                    if (!string.Equals(session.UserId, userId, StringComparison.Ordinal)) return "its session belongs to another user than the entry";
                     return null;
                 default:
                     return null;
             }
+        }
+        catch (CacheEntryException e)
+        {
+            return e.Message;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException
             or SiperbApiException or ArgumentException)
@@ -158,15 +158,19 @@ internal sealed class SiperbCache
         return await _storage.TryLockAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes an entry; when the lock cannot be had in time, or the folder refuses, it carries on with a warning.</summary>
-    public void Write(string logicalKey, string kind, string userId, string payloadJson, IClientLog log, bool lockHeld = false,
-        CancellationToken cancellationToken = default, string? credential = null) =>
-        WriteAsync(logicalKey, kind, userId, payloadJson, log, lockHeld, cancellationToken, credential).GetAwaiter().GetResult();
+    /// <summary>
+    /// Writes an entry stored for <paramref name="credential"/> (<see cref="CacheCredential.Of"/>; every
+    /// entry has one); when the lock cannot be had in time, or the folder refuses, it carries on with a warning.
+    /// </summary>
+    public void Write(string logicalKey, string kind, string userId, string payloadJson, string credential, IClientLog log,
+        bool lockHeld = false, CancellationToken cancellationToken = default) =>
+        WriteAsync(logicalKey, kind, userId, payloadJson, credential, log, lockHeld, cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>As <see cref="Write"/>, waiting for the lock without blocking a thread.</summary>
-    public async Task WriteAsync(string logicalKey, string kind, string userId, string payloadJson, IClientLog log, bool lockHeld = false,
-        CancellationToken cancellationToken = default, string? credential = null)
+    public async Task WriteAsync(string logicalKey, string kind, string userId, string payloadJson, string credential, IClientLog log,
+        bool lockHeld = false, CancellationToken cancellationToken = default)
     {
+        if (credential is null) throw new ArgumentNullException(nameof(credential));
         if (_storage is DisabledCacheStorage) return;
         string name = CacheEntryFormat.NameOf(logicalKey);
         IDisposable? held = null;
@@ -202,62 +206,100 @@ internal sealed class SiperbCache
     /// <summary>Deletes one entry; the outcome says whether it was there, and whether it is gone.</summary>
     public DeleteOutcome Delete(string logicalKey)
     {
-        string name = CacheEntryFormat.NameOf(logicalKey);
         var outcome = new DeleteOutcome();
-        TryDelete(name, outcome);
+        TryDelete(new ListedEntry(CacheEntryFormat.NameOf(logicalKey), string.Empty, null, null), outcome);
         return outcome;
     }
 
     /// <summary>
-    /// Deletes every entry, or those of one user (an entry damaged past reading its user stays, as
-    /// nobody can tell whose it is). Reports what was deleted and what could not be.
+    /// Every entry with what its header says (kind, user, time, credential), or only its user when the
+    /// rest is unreadable (so that a user's damaged entry can still be deleted), or nothing known.
+    /// Stops early when <paramref name="budget"/> runs out (argument completion must stay quick).
     /// </summary>
-    public DeleteOutcome Clear(string? userId, IClientLog log)
+    public IReadOnlyList<ListedEntry> ListEntries(TimeSpan? budget = null)
+    {
+        var listed = new List<ListedEntry>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (string name in _storage.Names())
+        {
+            if (budget is TimeSpan limit && watch.Elapsed > limit) break;
+            byte[] content;
+            try
+            {
+                if (!_storage.TryRead(name, out content)) continue;
+            }
+            catch (Exception e) when (e is CacheEntryException or System.IO.IOException or UnauthorizedAccessException)
+            {
+                listed.Add(new ListedEntry(name, _storage.PathFor(name), null, null));
+                continue;
+            }
+            try
+            {
+                CacheEntry entry = CacheEntryFormat.Deserialize(name, content, _protect);
+                listed.Add(new ListedEntry(name, _storage.PathFor(name), entry, entry.UserId));
+            }
+            catch (CacheEntryException)
+            {
+                listed.Add(new ListedEntry(name, _storage.PathFor(name), null, CacheEntryFormat.TryReadUserId(name, content, _protect)));
+            }
+        }
+        return listed;
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="entries"/> under the writers' lock; with <paramref name="everything"/>
+    /// also what interrupted writers left behind. Reports what was deleted and what could not be.
+    /// </summary>
+    public DeleteOutcome DeleteEntries(IEnumerable<ListedEntry> entries, bool everything, IClientLog log)
     {
         var outcome = new DeleteOutcome();
         using IDisposable? held = _storage.TryLock(WriteLockWait, CancellationToken.None);
-        foreach (string name in _storage.Names())
-        {
-            if (userId is not null)
-            {
-                string? owner;
-                try
-                {
-                    if (!_storage.TryRead(name, out byte[] content)) continue;
-                    owner = CacheEntryFormat.TryReadUserId(name, content, _protect);
-                }
-                catch (CacheEntryException)
-                {
-                    owner = null;
-                }
-                if (owner is null || !string.Equals(owner, userId, StringComparison.OrdinalIgnoreCase)) continue;
-            }
-            TryDelete(name, outcome);
-        }
-        if (userId is null) _storage.RemoveLeftovers(all: held is not null);
-        log.Verbose($"Deleted {outcome.Deleted} entries from the Siperb cache ({_storage.Description}){(outcome.NotDeleted.Count == 0 ? string.Empty : $"; {outcome.NotDeleted.Count} could not be deleted")}.");
+        foreach (ListedEntry entry in entries) TryDelete(entry, outcome);
+        if (everything) _storage.RemoveLeftovers(all: held is not null);
+        log.Verbose($"Deleted {outcome.Deleted.Count} entries from the Siperb cache ({_storage.Description}){(outcome.NotDeleted.Count == 0 ? string.Empty : $"; {outcome.NotDeleted.Count} could not be deleted")}.");
         return outcome;
     }
 
-    /// <summary>Deletes every entry of one user (Remove-SiperbSession -ClearCache).</summary>
-    public DeleteOutcome ClearUser(string userId, IClientLog log) => Clear(userId, log);
-
-    private void TryDelete(string name, DeleteOutcome outcome)
+    private void TryDelete(ListedEntry entry, DeleteOutcome outcome)
     {
         try
         {
-            if (_storage.Delete(name)) outcome.Deleted++;
+            if (_storage.Delete(entry.Name)) outcome.Deleted.Add(entry);
         }
         catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
         {
-            outcome.NotDeleted.Add(new NotDeletedEntry(_storage.PathFor(name), e.Message));
+            outcome.NotDeleted.Add(new NotDeletedEntry(_storage.PathFor(entry.Name), e.Message));
         }
     }
 
-    /// <summary>What a deletion did: how many entries went, and which stayed and why (never their content).</summary>
+    /// <summary>An entry as <see cref="ListEntries"/> found it: its name and path, and what could be read of it.</summary>
+    public sealed class ListedEntry
+    {
+        public ListedEntry(string name, string path, CacheEntry? entry, string? userId)
+        {
+            Name = name;
+            Path = path;
+            Entry = entry;
+            UserId = userId;
+        }
+
+        /// <summary>The file name (a hash).</summary>
+        public string Name { get; }
+
+        /// <summary>Where it lives, for messages (never its content).</summary>
+        public string Path { get; }
+
+        /// <summary>The entry; null when it cannot be read.</summary>
+        public CacheEntry? Entry { get; }
+
+        /// <summary>Whose it is; null when not even that can be read.</summary>
+        public string? UserId { get; }
+    }
+
+    /// <summary>What a deletion did: which entries went, and which stayed and why (never their content).</summary>
     public sealed class DeleteOutcome
     {
-        public int Deleted { get; set; }
+        public List<ListedEntry> Deleted { get; } = new();
 
         public List<NotDeletedEntry> NotDeleted { get; } = new();
     }
@@ -276,220 +318,9 @@ internal sealed class SiperbCache
         public string Reason { get; }
     }
 
-    /// <summary>The writers' lock, for a read-check-write sequence (the double-checked login).</summary>
-    public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken) => _storage.TryLock(wait, cancellationToken);
-
-    /// <summary>As <see cref="TryLock"/>, waiting without blocking a thread.</summary>
+    /// <summary>The writers' lock, for a read-check-write sequence (the double-checked login); waits without blocking a thread.</summary>
     public Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken) => _storage.TryLockAsync(wait, cancellationToken);
 
-    /// <summary>A session as cached: what is needed to use it without a login.</summary>
-    public sealed class SessionRecord
-    {
-        public SessionRecord(string userId, string sessionToken, DateTimeOffset createdAt, JsonFields? loginFields = null)
-        {
-            UserId = userId;
-            SessionToken = sessionToken;
-            CreatedAt = createdAt;
-            LoginFields = loginFields ?? JsonFields.Empty;
-        }
-
-        /// <summary>What /Login answered besides the session token (Email, ExpiresAt, ...); empty for older entries.</summary>
-        public JsonFields LoginFields { get; }
-
-        public string UserId { get; }
-
-        public string SessionToken { get; }
-
-        public DateTimeOffset CreatedAt { get; }
-    }
-
-    /// <summary>The cached session made from this PAT hash, if fresh (younger than <see cref="SessionMaxAge"/>).</summary>
-    public SessionRecord? ReadFreshSession(string accessTokenHash, IClientLog log)
-    {
-        CacheEntry? entry = Read(SessionKey(accessTokenHash), SessionKind, log);
-        if (entry is null) return null;
-        try
-        {
-            using JsonDocument payload = JsonDocument.Parse(entry.Payload);
-            JsonElement root = payload.RootElement;
-            string? userId = root.GetProperty("UserId").GetString();
-            string? token = root.GetProperty("SessionToken").GetString();
-            DateTimeOffset createdAt = root.GetProperty("CreatedAt").GetDateTimeOffset();
-            if (string.IsNullOrEmpty(userId) || string.IsNullOrEmpty(token)) throw new FormatException();
-            SecretScrubber.Register(token);
-            JsonFields loginFields = root.TryGetProperty("Login", out JsonElement login) && login.ValueKind == JsonValueKind.Object
-                ? JsonFields.FromObject(login)
-                : JsonFields.Empty;
-            if (IsExpired(createdAt, ReadExpiry(root), DateTimeOffset.UtcNow))
-            {
-                // Expired entries are deleted, not only ignored (a new login writes its own).
-                log.Verbose("The cached session is older than 24 hours or past its expiry; it is deleted and a new login follows.");
-                Delete(SessionKey(accessTokenHash));
-                return null;
-            }
-            return new SessionRecord(userId!, token!, createdAt, loginFields);
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            log.Warning("A session entry of the Siperb cache was ignored because its content is damaged; it will be replaced.");
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// True when a cached session may no longer be used: older than <see cref="SessionMaxAge"/>, or
-    /// past the expiry /Login gave it.
-    /// </summary>
-    public static bool IsExpired(DateTimeOffset createdAt, DateTimeOffset? expiresAt, DateTimeOffset now) =>
-        now - createdAt >= SessionMaxAge || (expiresAt is DateTimeOffset end && end <= now);
-
-    private static DateTimeOffset? ReadExpiry(JsonElement root) =>
-        root.TryGetProperty("ExpiresAt", out JsonElement expires) && expires.ValueKind == JsonValueKind.String
-            && expires.TryGetDateTimeOffset(out DateTimeOffset parsed) ? parsed : null;
-
-    /// <summary>
-    /// Stores a session (never the PAT) with what is needed to list it without its token: the base
-    /// URI, and what /Login answered besides the session token (Email, ExpiresAt and the rest).
-    /// </summary>
-    public void WriteSession(string accessTokenHash, ApiSession session, IClientLog log, bool lockHeld = false)
-    {
-        using var buffer = new System.IO.MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("UserId", session.UserId);
-            writer.WriteString("SessionToken", session.SessionToken);
-            writer.WriteString("CreatedAt", session.CreatedAt);
-            writer.WriteString("ApiBaseUri", session.Client.BaseUri.AbsoluteUri);
-            string? email = session.LoginFields.GetString("Email");
-            if (email is not null) writer.WriteString("Email", email);
-            DateTimeOffset? expiresAt = SiperbSession.ParseTime(session.LoginFields.GetString("ExpiresAt"));
-            if (expiresAt is DateTimeOffset end) writer.WriteString("ExpiresAt", end);
-            writer.WritePropertyName("Login");
-            writer.WriteStartObject();
-            foreach (var field in session.LoginFields)
-            {
-                if (string.Equals(field.Key, "SessionToken", StringComparison.OrdinalIgnoreCase)) continue;
-                writer.WritePropertyName(field.Key);
-                WriteValue(writer, field.Value);
-            }
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-        Write(SessionKey(accessTokenHash), SessionKind, session.UserId, Encoding.UTF8.GetString(buffer.ToArray()), log, lockHeld);
-    }
-
-    private static void WriteValue(Utf8JsonWriter writer, object? value)
-    {
-        switch (value)
-        {
-            case null: writer.WriteNullValue(); break;
-            case string text: writer.WriteStringValue(text); break;
-            case long number: writer.WriteNumberValue(number); break;
-            case double number: writer.WriteNumberValue(number); break;
-            case bool flag: writer.WriteBooleanValue(flag); break;
-            case JsonFields fields:
-                writer.WriteStartObject();
-                foreach (var field in fields)
-                {
-                    writer.WritePropertyName(field.Key);
-                    WriteValue(writer, field.Value);
-                }
-                writer.WriteEndObject();
-                break;
-            case object?[] items:
-                writer.WriteStartArray();
-                foreach (object? item in items) WriteValue(writer, item);
-                writer.WriteEndArray();
-                break;
-            default: writer.WriteStringValue(value.ToString()); break;
-        }
-    }
-
-    /// <summary>Stores a session (never the PAT).</summary>
-    public void WriteSession(string accessTokenHash, string userId, string sessionToken, DateTimeOffset createdAt, IClientLog log,
-        bool lockHeld = false)
-    {
-        using var buffer = new System.IO.MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("UserId", userId);
-            writer.WriteString("SessionToken", sessionToken);
-            writer.WriteString("CreatedAt", createdAt);
-            writer.WriteEndObject();
-        }
-        Write(SessionKey(accessTokenHash), SessionKind, userId, Encoding.UTF8.GetString(buffer.ToArray()), log, lockHeld);
-    }
-
-    /// <summary>What is known of a cached session without its token.</summary>
-    public sealed class CachedSessionInfo
-    {
-        public CachedSessionInfo(string entryName, string userId, DateTimeOffset createdAt, DateTimeOffset? expiresAt, string? email, Uri? apiBaseUri)
-        {
-            EntryName = entryName;
-            UserId = userId;
-            CreatedAt = createdAt;
-            ExpiresAt = expiresAt;
-            Email = email;
-            ApiBaseUri = apiBaseUri;
-        }
-
-        /// <summary>The entry's file name (a hash).</summary>
-        public string EntryName { get; }
-
-        public string UserId { get; }
-
-        public DateTimeOffset CreatedAt { get; }
-
-        /// <summary>When the service said the session ends; null for entries written before it was kept.</summary>
-        public DateTimeOffset? ExpiresAt { get; }
-
-        public string? Email { get; }
-
-        /// <summary>The API root the session belongs to; null for entries written before it was kept.</summary>
-        public Uri? ApiBaseUri { get; }
-    }
-
-    /// <summary>Deletes a session entry found by <see cref="ListSessions"/>.</summary>
-    public void DeleteSession(CachedSessionInfo session) => _storage.Delete(session.EntryName);
-
-    /// <summary>The entry name of the session made from this PAT hash (to tell it apart in <see cref="ListSessions"/>).</summary>
+    /// <summary>The entry name of the session made from this PAT hash.</summary>
     public static string SessionEntryName(string accessTokenHash) => CacheEntryFormat.NameOf(SessionKey(accessTokenHash));
-
-    /// <summary>
-    /// Every readable session entry, its token left out. Stops early when <paramref name="budget"/>
-    /// runs out (argument completion must stay quick); unreadable entries are skipped.
-    /// </summary>
-    public IReadOnlyList<CachedSessionInfo> ListSessions(TimeSpan? budget = null)
-    {
-        var sessions = new List<CachedSessionInfo>();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        foreach (string name in _storage.Names())
-        {
-            if (budget is TimeSpan limit && watch.Elapsed > limit) break;
-            try
-            {
-                if (!_storage.TryRead(name, out byte[] content)) continue;
-                CacheEntry entry = CacheEntryFormat.Deserialize(name, content, _protect);
-                if (!string.Equals(entry.Kind, SessionKind, StringComparison.Ordinal)) continue;
-                using JsonDocument payload = JsonDocument.Parse(entry.Payload);
-                JsonElement root = payload.RootElement;
-                string? userId = root.GetProperty("UserId").GetString();
-                if (string.IsNullOrEmpty(userId)) continue;
-                DateTimeOffset createdAt = root.GetProperty("CreatedAt").GetDateTimeOffset();
-                DateTimeOffset? expiresAt = ReadExpiry(root);
-                string? email = root.TryGetProperty("Email", out JsonElement mail) && mail.ValueKind == JsonValueKind.String ? mail.GetString() : null;
-                Uri? baseUri = root.TryGetProperty("ApiBaseUri", out JsonElement uri) && uri.ValueKind == JsonValueKind.String
-                    && Uri.TryCreate(uri.GetString(), UriKind.Absolute, out Uri? parsedUri) ? parsedUri : null;
-                sessions.Add(new CachedSessionInfo(name, userId!, createdAt, expiresAt, email, baseUri));
-            }
-            catch (Exception e) when (e is CacheEntryException or JsonException or KeyNotFoundException or InvalidOperationException
-                or FormatException or System.IO.IOException or UnauthorizedAccessException)
-            {
-                // Not a readable session entry: not listed.
-            }
-        }
-        return sessions;
-    }
 }

@@ -1,22 +1,23 @@
 using System;
+using Siperb.Provisioning.Caching;
 
 namespace Siperb.Provisioning;
 
 /// <summary>
 /// A session kept in the current user's disk cache, as Get-SiperbSession -ListAvailable shows it:
-/// whose it is, where it goes and how long it lasts, never its token. (The token stays in the cache
-/// and is only used by a login with the personal access token that made it.)
+/// whose it is, where it goes, how long it lasts and whether it has expired, never its token. (The
+/// token stays in the cache and is only used by a login with the personal access token that made it.)
 /// </summary>
 public sealed class SiperbCachedSession
 {
-    internal SiperbCachedSession(string userId, string? email, Uri? apiBaseUri, DateTimeOffset createdAt, DateTimeOffset? expiresAt,
-        bool isCurrent)
+    internal SiperbCachedSession(CachedSession cached, bool isCurrent, DateTimeOffset now)
     {
-        UserId = userId;
-        Email = email;
-        ApiBaseUri = apiBaseUri;
-        CreatedAt = createdAt;
-        ExpiresAt = expiresAt;
+        UserId = cached.UserId;
+        Email = cached.Email;
+        ApiBaseUri = cached.ApiBaseUri;
+        CreatedAt = cached.CreatedAt;
+        ExpiresAt = cached.ExpiresAt;
+        IsExpired = cached.IsExpiredAt(now);
         IsCurrent = isCurrent;
     }
 
@@ -34,6 +35,12 @@ public sealed class SiperbCachedSession
 
     /// <summary>When the service said the session token stops working (UTC).</summary>
     public DateTimeOffset? ExpiresAt { get; }
+
+    /// <summary>
+    /// True when the cached session can no longer be used (older than 24 hours, or past
+    /// <see cref="ExpiresAt"/>): a login makes a new one; Clear-SiperbCache -Expired deletes it.
+    /// </summary>
+    public bool IsExpired { get; }
 
     /// <summary>True for the cached copy of this runspace's current session.</summary>
     public bool IsCurrent { get; }

@@ -61,6 +61,6 @@ public sealed class SiperbDevice
         IsStale = isStale;
     }
 
-    /// <summary>Description and token; never a secret.</summary>
+    /// <summary>The device token; never a secret.</summary>
     public override string ToString() => DeviceToken;
 }

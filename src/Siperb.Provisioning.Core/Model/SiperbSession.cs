@@ -6,16 +6,6 @@ using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning;
 
-/// <summary>Where a session is kept.</summary>
-public enum SiperbSessionScope
-{
-    /// <summary>In this runspace's memory only.</summary>
-    Process,
-
-    /// <summary>In memory and in the current user's disk cache, keyed by a hash of the access token.</summary>
-    CurrentUser,
-}
-
 /// <summary>
 /// A Siperb API session as Get-SiperbSession returns it. Its default view shows no secret; the
 /// session token is a <see cref="SecureString"/>.
@@ -44,7 +34,7 @@ public sealed class SiperbSession
     public string? Email => Api.LoginFields.GetString("Email");
 
     /// <summary>When the session token stops working (UTC), as /Login returned it; null when it did not.</summary>
-    public DateTimeOffset? ExpiresAt => ParseTime(Api.LoginFields.GetString("ExpiresAt"));
+    public DateTimeOffset? ExpiresAt => ApiTime.Parse(Api.LoginFields.GetString("ExpiresAt"));
 
     /// <summary>
     /// Every other field /Login returned (UserId, SessionToken, Email and ExpiresAt left out), in the
@@ -112,13 +102,6 @@ public sealed class SiperbSession
                 return value;
         }
     }
-
-    /// <summary>An ISO 8601 time (UTC when no offset is given); null when absent or unreadable.</summary>
-    internal static DateTimeOffset? ParseTime(string? text) =>
-        !string.IsNullOrWhiteSpace(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset parsed)
-            ? parsed
-            : null;
 
     /// <summary>User id and API host; never a secret.</summary>
     public override string ToString() => $"{UserId}@{ApiBaseUri.Host}";

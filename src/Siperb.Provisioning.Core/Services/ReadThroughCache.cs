@@ -6,43 +6,6 @@ using Siperb.Provisioning.Caching;
 
 namespace Siperb.Provisioning.Services;
 
-/// <summary>What a read-through call answered with, and where it came from.</summary>
-internal sealed class ReadThroughResult<T>
-{
-    public ReadThroughResult(T value, bool fromCache, DateTimeOffset? cachedAt = null, bool isStale = false)
-    {
-        Value = value;
-        FromCache = fromCache;
-        CachedAt = cachedAt;
-        IsStale = isStale;
-    }
-
-    public T Value { get; }
-
-    /// <summary>True when a cache entry (fresh, or stale after a transient failure) answered.</summary>
-    public bool FromCache { get; }
-
-    /// <summary>When the answering entry was written; null when the API answered.</summary>
-    public DateTimeOffset? CachedAt { get; }
-
-    /// <summary>True when a stale entry answered because the API could not be used.</summary>
-    public bool IsStale { get; }
-}
-
-/// <summary>What a call to the API fetched, and the JSON to store for it (null: store nothing).</summary>
-internal sealed class Fetched<T>
-{
-    public Fetched(T value, string? payloadJson)
-    {
-        Value = value;
-        PayloadJson = payloadJson;
-    }
-
-    public T Value { get; }
-
-    public string? PayloadJson { get; }
-}
-
 /// <summary>
 /// The cache semantics of the data cmdlets, once: read the entry; a fresh one (younger than the
 /// maximum age, and not asked to refresh) answers without a call; else call the API and write what
@@ -74,20 +37,22 @@ internal sealed class ReadThroughCache
     /// <paramref name="decode"/> reads a cached payload (null: the entry must not be used, a miss);
     /// <paramref name="staleAllowed"/> may refuse a stale answer for a failure (say, when part of the
     /// answer was handed out already). A failure no entry may answer is thrown.
-    /// <paramref name="credential"/> (<see cref="CacheCredential.Of"/> of the caller's session) is stored
-    /// with what is written, and an entry answers, fresh or stale, only the same credential: any other
-    /// caller is sent to the API, which decides.
+    /// <paramref name="credential"/> (<see cref="CacheCredential.Of"/> of the caller's session; required)
+    /// is stored with what is written, and an entry answers, fresh or stale, only the credential it was
+    /// stored for (<see cref="CacheCredential.Matches"/>: an entry without one answers nobody): any
+    /// other caller is sent to the API, which decides.
     /// </summary>
     public async Task<ReadThroughResult<T>> GetAsync<T>(string key, string kind, string userId, string what,
         Func<string, T?> decode, Func<CancellationToken, Task<Fetched<T>>> fetch, Func<SiperbApiException, bool>? staleAllowed,
-        IClientLog log, CancellationToken cancellationToken, string? credential = null) where T : class
+        IClientLog log, CancellationToken cancellationToken, string credential) where T : class
     {
+        if (credential is null) throw new ArgumentNullException(nameof(credential));
         if (_cache is null)
         {
             return new ReadThroughResult<T>((await fetch(cancellationToken).ConfigureAwait(false)).Value, fromCache: false);
         }
         CacheEntry? entry = _cache.Read(key, kind, log);
-        if (entry is not null && !string.Equals(entry.Credential, credential, StringComparison.Ordinal))
+        if (entry is not null && !CacheCredential.Matches(entry, credential))
         {
             // Stored for another PAT or session token: only the API may say whether this caller may read it.
             log.Verbose($"{Capitalize(what)} in the cache was stored for another credential; asking the service.");
@@ -111,7 +76,7 @@ internal sealed class ReadThroughCache
         }
         if (fetched.PayloadJson is not null)
         {
-            await _cache.WriteAsync(key, kind, userId, fetched.PayloadJson, log, cancellationToken: cancellationToken, credential: credential)
+            await _cache.WriteAsync(key, kind, userId, fetched.PayloadJson, credential, log, cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
         }
         return new ReadThroughResult<T>(fetched.Value, fromCache: false);

@@ -27,7 +27,7 @@ internal sealed class SessionService
     /// cache as the class says, without it straight to <c>/Login</c>. <paramref name="force"/> skips
     /// the cached session (the new one replaces it). Waits for the lock without blocking a thread.
     /// </summary>
-    public async Task<ApiSession> LogInAsync(SiperbClient client, string accessToken, bool useDiskCache, bool force, IClientLog log,
+    public async Task<ApiSession> LoginAsync(SiperbClient client, string accessToken, bool useDiskCache, bool force, IClientLog log,
         CancellationToken cancellationToken)
     {
         if (!useDiskCache) return await ApiSession.LoginAsync(client, accessToken, log, cancellationToken).ConfigureAwait(false);
@@ -44,18 +44,18 @@ internal sealed class SessionService
             if (session is null)
             {
                 session = await ApiSession.LoginAsync(client, accessToken, log, cancellationToken).ConfigureAwait(false);
-                if (held is not null) cache.WriteSession(hash, session, log, lockHeld: true);
+                if (held is not null) CachedSessions.Write(cache, hash, session, log, lockHeld: true);
             }
         }
         ApiSession made = session;
-        made.Renewed += (_, e) => _openCache(e.Log).WriteSession(hash, made, e.Log);
+        made.Renewed += (_, e) => CachedSessions.Write(_openCache(e.Log), hash, made, e.Log);
         made.Invalidated += (_, e) => _openCache(e.Log).Delete(SiperbCache.SessionKey(hash));
         return made;
     }
 
     private static ApiSession? FromCache(SiperbCache cache, SiperbClient client, string accessToken, string hash, IClientLog log)
     {
-        SiperbCache.SessionRecord? record = cache.ReadFreshSession(hash, log);
+        CachedSession? record = CachedSessions.ReadFresh(cache, hash, log);
         if (record is null) return null;
         log.Verbose($"Using the cached session of user {record.UserId} from {record.CreatedAt:u}; no login needed.");
         return new ApiSession(client, record.UserId, record.SessionToken, accessToken, record.CreatedAt, record.LoginFields);

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Sip;
 
@@ -50,9 +51,7 @@ internal static class ClientConfigFileName
         {
             using var sha = SHA256.Create();
             byte[] hash = sha.ComputeHash(bytes);
-            var hex = new StringBuilder(16);
-            for (int i = 0; i < 8; i++) hex.Append(hash[i].ToString("x2", CultureInfo.InvariantCulture));
-            result = result.Substring(0, KeptWhenShortened) + "-" + hex;
+            result = result.Substring(0, KeptWhenShortened) + "-" + HexText.Of(hash).Substring(0, 16);
         }
         return result;
     }

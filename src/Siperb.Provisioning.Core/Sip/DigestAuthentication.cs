@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Sip;
 
@@ -119,10 +120,5 @@ internal static class DigestAuthentication
         return sha.ComputeHash(Encoding.UTF8.GetBytes(text));
     }
 
-    private static string Hex(byte[] bytes)
-    {
-        var text = new StringBuilder(bytes.Length * 2);
-        foreach (byte b in bytes) text.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-        return text.ToString();
-    }
+    private static string Hex(byte[] bytes) => HexText.Of(bytes);
 }

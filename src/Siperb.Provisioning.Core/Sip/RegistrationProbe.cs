@@ -40,8 +40,7 @@ internal sealed class RegistrationProbe
     /// <summary>The Expires asked for on REGISTER: short, since the binding is removed at once anyway.</summary>
     public const int RegisterExpires = 60;
 
-    private static readonly string s_userAgent = "Siperb.Provisioning/"
-        + (typeof(RegistrationProbe).Assembly.GetName().Version?.ToString(3) ?? "0.0.0") + " (registration probe)";
+    private static readonly string s_userAgent = ProductInfo.UserAgent + " (registration probe)";
 
     private readonly IClientLog _log;
 
@@ -404,11 +403,7 @@ internal sealed class RegistrationProbe
     /// <summary>Random lower-case hex of <paramref name="length"/> characters.</summary>
     internal static string RandomHex(int length)
     {
-        byte[] bytes = new byte[(length + 1) / 2];
-        using (var random = RandomNumberGenerator.Create()) random.GetBytes(bytes);
-        var text = new StringBuilder(bytes.Length * 2);
-        foreach (byte b in bytes) text.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-        return text.ToString(0, length);
+        return HexText.Random(length);
     }
 
     /// <summary>What one probe carries from stage to stage.</summary>

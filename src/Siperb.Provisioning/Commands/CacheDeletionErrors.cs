@@ -9,7 +9,7 @@ namespace Siperb.Provisioning.Commands;
 internal static class CacheDeletionErrors
 {
     public static ErrorRecord For(SiperbCache.NotDeletedEntry entry) =>
-        new(new IOException(SecretScrubber.Scrub(
-                $"The cache entry '{entry.Path}' could not be deleted ({entry.Reason}); it is still on disk. Make the cache folder writable (is it on a read-only file system?), then run Clear-SiperbCache again.")),
-            ErrorIds.CacheEntryNotDeleted, ErrorCategory.WriteError, entry.Path);
+        ErrorMapping.Failure(ErrorIds.CacheEntryNotDeleted, ErrorCategory.WriteError, entry.Path,
+            $"The cache entry '{entry.Path}' could not be deleted ({entry.Reason}); it is still on disk. Make the cache folder writable (is it on a read-only file system?), then run Clear-SiperbCache again.",
+            message => new IOException(message));
 }

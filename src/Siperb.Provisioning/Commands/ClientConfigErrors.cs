@@ -30,8 +30,8 @@ internal static class ClientConfigErrors
     {
         string? missing = ClientConfigWriter.WhyNotConvertible(account);
         if (missing is null) return null;
-        return new ErrorRecord(
-            new System.ArgumentException(SecretScrubber.Scrub($"The provisioning of '{account.DeviceToken}' cannot become a client config: {missing}. Check the device's settings in the Siperb Admin Control Panel.")),
-            ErrorIds.ProvisioningIncomplete, ErrorCategory.InvalidData, account.DeviceToken);
+        return ErrorMapping.Failure(ErrorIds.ProvisioningIncomplete, ErrorCategory.InvalidData, account.DeviceToken,
+            $"The provisioning of '{account.DeviceToken}' cannot become a client config: {missing}. Check the device's settings in the Siperb Admin Control Panel.",
+            message => new ArgumentException(message));
     }
 }

@@ -71,9 +71,8 @@ internal sealed class DeviceFilter
             string hint = _namesOnOtherPlatforms.Contains(name)
                 ? " A device of another platform has it: add -Platform *."
                 : " Run Get-SiperbDevice -Platform * to see every description, or use wildcards (-Name '*part*').";
-            yield return new ErrorRecord(
-                new ItemNotFoundException($"User {userId} has no device{platforms} described as '{name}'.{hint}"),
-                ErrorIds.DeviceNameNotFound, ErrorCategory.ObjectNotFound, name);
+            yield return ErrorMapping.Failure(ErrorIds.DeviceNameNotFound, ErrorCategory.ObjectNotFound, name,
+                $"User {userId} has no device{platforms} described as '{name}'.{hint}", message => new ItemNotFoundException(message));
         }
         foreach (string token in _tokenList)
         {
@@ -82,9 +81,8 @@ internal sealed class DeviceFilter
             string hint = _tokensOnOtherPlatforms.Contains(token)
                 ? " The device is of another platform: add -Platform *."
                 : " Run Get-SiperbDevice -Platform * to see every device token.";
-            yield return new ErrorRecord(
-                new ItemNotFoundException($"User {userId} has no device{platforms} with the token '{token}'.{hint}"),
-                ErrorIds.DeviceNotFound, ErrorCategory.ObjectNotFound, token);
+            yield return ErrorMapping.Failure(ErrorIds.DeviceNotFound, ErrorCategory.ObjectNotFound, token,
+                $"User {userId} has no device{platforms} with the token '{token}'.{hint}", message => new ItemNotFoundException(message));
         }
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using Siperb.Provisioning.Api;
 
@@ -41,6 +42,15 @@ internal static class ErrorMapping
         return record;
     }
 
+    /// <summary>
+    /// An error record for a failure the cmdlet layer words itself: <paramref name="message"/> (which
+    /// names the fix) is scrubbed of every known secret before <paramref name="exception"/> gets it,
+    /// and so is the target. Every record of this module is made here or by <see cref="ToErrorRecord"/>.
+    /// </summary>
+    public static ErrorRecord Failure(string id, ErrorCategory category, object? target, string message,
+        Func<string, Exception> exception) =>
+        new(exception(SecretScrubber.Scrub(message)), id, category, SecretScrubber.ScrubTarget(target));
+
     /// <summary>What to do next, in PowerShell terms; null when the core's message says it all.</summary>
     internal static string? AdviceFor(SiperbRemedy remedy) => remedy switch
     {
@@ -52,7 +62,7 @@ internal static class ErrorMapping
         SiperbRemedy.CheckApiBaseUriAndUserId => "Check -ApiBaseUri and -UserId.",
         SiperbRemedy.PassNewAccessToken => "Pass it with -AccessToken.",
         SiperbRemedy.PassAccessTokenSeparately => "Pass the access token with -AccessToken instead.",
-        SiperbRemedy.LogInAgain => "Run Get-SiperbSession -AccessToken <token> -Force to log in again.",
+        SiperbRemedy.LoginAgain => "Run Get-SiperbSession -AccessToken <token> -Force to log in again.",
         SiperbRemedy.CheckUserId => "Check that -UserId belongs to the session's user.",
         SiperbRemedy.ListDevices => "List the devices with Get-SiperbDevice.",
         SiperbRemedy.AllowMoreRetries => "Or raise -MaximumRetryCount.",

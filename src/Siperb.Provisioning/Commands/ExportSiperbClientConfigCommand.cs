@@ -101,9 +101,9 @@ public sealed class ExportSiperbClientConfigCommand : SiperbCmdlet
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
-            WriteError(new ErrorRecord(
-                new IOException(SecretScrubber.Scrub($"Cannot write the config file of '{account.DeviceToken}' to '{file}': {e.Message} Check that the config folder is yours and writable, or pass another -Path."), e),
-                ErrorIds.ClientConfigWriteFailed, ErrorCategory.WriteError, account.DeviceToken));
+            WriteError(ErrorMapping.Failure(ErrorIds.ClientConfigWriteFailed, ErrorCategory.WriteError, account.DeviceToken,
+                $"Cannot write the config file of '{account.DeviceToken}' to '{file}': {e.Message} Check that the config folder is yours and writable, or pass another -Path.",
+                message => new IOException(message, e)));
             return;
         }
         if (result.Action == SiperbClientConfigAction.Skipped) _skipped++;
@@ -127,9 +127,9 @@ public sealed class ExportSiperbClientConfigCommand : SiperbCmdlet
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                WriteError(new ErrorRecord(
-                    new IOException(SecretScrubber.Scrub($"Cannot remove the config file '{file.FullName}': {e.Message} Check that the config folder is yours and writable."), e),
-                    ErrorIds.ClientConfigNotRemoved, ErrorCategory.WriteError, file.FullName));
+                WriteError(ErrorMapping.Failure(ErrorIds.ClientConfigNotRemoved, ErrorCategory.WriteError, file.FullName,
+                    $"Cannot remove the config file '{file.FullName}': {e.Message} Check that the config folder is yours and writable.",
+                    message => new IOException(message, e)));
                 continue;
             }
             WriteVerbose(SecretScrubber.Scrub($"Removed: the {Format} config file '{file.FullName}' (its device was not in this run)."));
@@ -143,8 +143,8 @@ public sealed class ExportSiperbClientConfigCommand : SiperbCmdlet
         string fix = notAFolder
             ? "-Path must be a folder: pass the config folder to write into (it is created when missing)."
             : "Use a config folder of your own that no one else can write to (chmod go-w), or pass another -Path.";
-        return new ErrorRecord(new IOException(SecretScrubber.Scrub($"{e.Message} {fix}"), e),
-            notAFolder ? ErrorIds.ClientConfigPathNotAFolder : ErrorIds.ClientConfigFolderRefused,
-            notAFolder ? ErrorCategory.InvalidArgument : ErrorCategory.SecurityError, e.Folder);
+        return ErrorMapping.Failure(notAFolder ? ErrorIds.ClientConfigPathNotAFolder : ErrorIds.ClientConfigFolderRefused,
+            notAFolder ? ErrorCategory.InvalidArgument : ErrorCategory.SecurityError, e.Folder, $"{e.Message} {fix}",
+            message => new IOException(message, e));
     }
 }

@@ -1,13 +1,10 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation;
 using System.Security;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
 using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
@@ -107,30 +104,14 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
     /// <summary>Writes the devices (from the cache or the API); false when the list could not be had.</summary>
     private bool List(SiperbSession session)
     {
-        ReadThroughCache readThrough = ReadThrough;
-        string cacheKey = SiperbCache.DevicesKey(session.ApiBaseUri, session.UserId, CacheKey);
+        var service = new DeviceListService(ReadThrough, CacheKey);
         IClientLog log = Log;
         CancellationToken cancellation = Cancellation;
-        int handedOut = 0;
         try
         {
             // On the thread pool: parsing hands devices over as it reads, and the pipeline thread must be free to take them.
-            ReadThroughResult<List<DeviceData>> result = Await(Task.Run(() => readThrough.GetAsync(cacheKey, SiperbCache.DevicesKind,
-                session.UserId, "the device list", payload => DecodeCached(payload, log),
-                async ct =>
-                {
-                    var rawDevices = readThrough.IsEnabled ? new List<string>() : null;
-                    int count = await session.Api.ListDevicesAsync(device =>
-                    {
-                        if (device.RawJson is not null) rawDevices?.Add(device.RawJson);
-                        handedOut++;
-                        QueueItem(device, cancellation);
-                    }, log, ct, keepRawJson: rawDevices is not null).ConfigureAwait(false);
-                    log.Verbose($"The service listed {count} devices for user {session.UserId}.");
-                    return new Fetched<List<DeviceData>>(new List<DeviceData>(),
-                        rawDevices is null ? null : "[" + string.Join(",", rawDevices) + "]");
-                },
-                _ => handedOut == 0, log, cancellation, CacheCredential.Of(session.Api))));
+            ReadThroughResult<List<DeviceData>> result = Await(Task.Run(() =>
+                service.ListAsync(session, device => QueueItem(device, cancellation), log, cancellation)));
             // Devices from the API went out as they were read; a cache entry's go out now, marked as such.
             _cachedAnswer = result.FromCache ? result : null;
             foreach (DeviceData device in result.Value) OnItem(device);
@@ -140,21 +121,6 @@ public sealed class GetSiperbDeviceCommand : SiperbCachingCmdlet
         {
             WriteError(ToErrorRecord(e, session.UserId));
             return false;
-        }
-    }
-
-    /// <summary>The cached device list; null (a miss, with a warning) when its content is damaged.</summary>
-    private static List<DeviceData>? DecodeCached(string payload, IClientLog log)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(payload);
-            return document.RootElement.EnumerateArray().Select(element => DeviceData.Parse(element)).ToList();
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
-        {
-            log.Warning("The cached device list is damaged; it will be replaced.");
-            return null;
         }
     }
 

@@ -30,6 +30,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(DeviceTokenCompleter))]
+    [PipelineTextArgument(nameof(DeviceToken))]
     public string[]? DeviceToken { get; set; }
 
     /// <summary>
@@ -40,6 +41,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
     [AllowEmptyString]
+    [ArgumentCompleter(typeof(PlatformCompleter))]
     public string? Platform { get; set; }
 
     /// <summary>The session to use; default: the device's session, else this runspace's current session.</summary>

@@ -34,21 +34,11 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
     public PSCredential? Credential { get; set; }
 
     /// <summary>
-    /// Lists every session in the current user's disk cache (user, e-mail, base URI, created, expires;
-    /// never the token) and deletes the expired ones.
+    /// Lists every session in the current user's disk cache (user, e-mail, base URI, created, expires,
+    /// whether expired; never the token). It deletes nothing: Clear-SiperbCache -Expired does.
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = ParameterSets.ListAvailable)]
     public SwitchParameter ListAvailable { get; set; }
-
-    /// <summary>
-    /// After the login, delete every other cached session of the same user and base URI (those made
-    /// from other tokens: after a PAT rotation, the old PAT's) and forget this runspace's current session
-    /// when another token made it (the login replaces it).
-    /// </summary>
-    [Parameter(ParameterSetName = ParameterSets.AccessToken)]
-    [Parameter(ParameterSetName = ParameterSets.Credential)]
-    [Parameter(ParameterSetName = ParameterSets.CurrentSession)]
-    public SwitchParameter RemoveOtherSessions { get; set; }
 
     /// <summary>The API root; default $env:SIPERB_API_BASE_URI, else https://api.siperb.com.</summary>
     [Parameter(ParameterSetName = ParameterSets.AccessToken)]
@@ -124,8 +114,9 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
         if (accessToken is null)
         {
             SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
-            if (current is not null) WriteObject(current);
-            if (RemoveOtherSessions) ThrowInvalidArgument($"-RemoveOtherSessions needs the new token: pass -AccessToken, -Credential or set {EnvironmentVariables.AccessToken}.", null);
+            // Said at once, as a Get- cmdlet says "not found": non-terminating, so -ErrorAction SilentlyContinue probes quietly.
+            if (current is null) WriteError(SessionErrors.NoSession());
+            else WriteObject(current);
             return;
         }
         if (Proxy is not null && !Proxy.IsAbsoluteUri)
@@ -133,42 +124,25 @@ public sealed class GetSiperbSessionCommand : SiperbCmdlet
             ThrowInvalidArgument("The -Proxy value must be an absolute URI such as http://proxy.example.com:8080.", Proxy);
         }
         Uri apiBaseUri = ResolveApiBaseUri(ApiBaseUri);
-        SiperbSession session = LogIn(accessToken, apiBaseUri, ConnectionSettingsFromParameters(), Force.IsPresent, Scope);
-        if (RemoveOtherSessions) RemoveOtherSessionsOf(session);
-        WriteObject(session);
+        WriteObject(Login(accessToken, apiBaseUri, ConnectionSettingsFromParameters(), Force.IsPresent, Scope));
     }
 
     private void WriteCachedSessions()
     {
         SiperbCache cache = SiperbCache.Open(Log);
         Flush();
-        string? currentEntry = CacheEntryOf(SessionStore.GetCurrent(Runspace.DefaultRunspace));
-        List<SiperbCache.CachedSessionInfo> listed = CachedSessions.ListAndPrune(cache, DateTimeOffset.UtcNow, out int expired);
-        WriteVerbose($"{listed.Count} cached sessions in {cache.Location}; deleted {expired} expired ones (older than {SiperbCache.SessionMaxAge.TotalHours:0} hours or past their expiry).");
-        foreach (SiperbCache.CachedSessionInfo entry in listed)
+        SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
+        string? currentEntry = current?.Scope == SiperbSessionScope.CurrentUser && current.Api.AccessTokenHash is string hash
+            ? SiperbCache.SessionEntryName(hash)
+            : null;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        List<CachedSession> listed = CachedSessions.List(cache);
+        WriteVerbose($"{listed.Count} cached sessions in {cache.Location}.");
+        foreach (CachedSession entry in listed)
         {
-            WriteObject(new SiperbCachedSession(entry.UserId, entry.Email, entry.ApiBaseUri, entry.CreatedAt, entry.ExpiresAt,
-                string.Equals(entry.EntryName, currentEntry, StringComparison.Ordinal)));
+            WriteObject(new SiperbCachedSession(entry, string.Equals(entry.EntryName, currentEntry, StringComparison.Ordinal), now));
         }
     }
-
-    /// <summary>
-    /// Deletes the cached sessions of <paramref name="session"/>'s user and base URI that another token
-    /// made. (The login has already replaced this runspace's current session.)
-    /// </summary>
-    private void RemoveOtherSessionsOf(SiperbSession session)
-    {
-        SiperbCache cache = SiperbCache.Open(Log);
-        Flush();
-        int deleted = CachedSessions.RemoveOthers(cache, session.UserId, session.ApiBaseUri, CacheEntryOf(session));
-        WriteVerbose($"Deleted {deleted} other cached sessions of user {session.UserId} from {cache.Location}.");
-    }
-
-    /// <summary>The disk-cache entry of a CurrentUser session made from a PAT; null for any other.</summary>
-    private static string? CacheEntryOf(SiperbSession? session) =>
-        session?.Scope == SiperbSessionScope.CurrentUser && session.Api.AccessTokenHash is not null
-            ? SiperbCache.SessionEntryName(session.Api.AccessTokenHash)
-            : null;
 
     private ConnectionSettings? ConnectionSettingsFromParameters()
     {

@@ -14,7 +14,8 @@ namespace Siperb.Provisioning.Commands;
 /// </summary>
 internal sealed class PipelinePump
 {
-    private const int MaximumQueuedItems = 1024;
+    /// <summary>How many items may wait for the pipeline thread before a worker waits too (back-pressure).</summary>
+    internal const int MaximumQueuedItems = 1024;
     private readonly BlockingCollection<PipelineMessage> _messages = new();
     private readonly SemaphoreSlim _itemSlots = new(MaximumQueuedItems, MaximumQueuedItems);
     private readonly int _pipelineThreadId = Environment.CurrentManagedThreadId;

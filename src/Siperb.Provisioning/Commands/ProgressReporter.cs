@@ -72,19 +72,9 @@ internal sealed class ProgressReporter
     }
 
     /// <summary>True when progress would be shown to someone.</summary>
-    internal static bool IsShown(PSCmdlet cmdlet)
-    {
-        if (!IsPreferenceShown(cmdlet)) return false;
-        string hostName = cmdlet.Host?.Name ?? string.Empty;
-        if (string.Equals(hostName, "ServerRemoteHost", StringComparison.OrdinalIgnoreCase)
-            || string.Equals(hostName, "Default Host", StringComparison.OrdinalIgnoreCase)
-            || cmdlet.Host?.UI is null)
-        {
-            return false;
-        }
-        if (string.Equals(hostName, "ConsoleHost", StringComparison.OrdinalIgnoreCase) && ConsoleIsNonInteractive()) return false;
-        return Environment.UserInteractive;
-    }
+    internal static bool IsShown(PSCmdlet cmdlet) =>
+        IsPreferenceShown(cmdlet)
+        && ProgressVisibility.IsShown(cmdlet.Host?.Name, cmdlet.Host?.UI is not null, s_commandLine, Environment.UserInteractive);
 
     private static bool IsPreferenceShown(PSCmdlet cmdlet)
     {
@@ -98,29 +88,5 @@ internal sealed class ProgressReporter
             && !string.Equals(text, nameof(ActionPreference.Ignore), StringComparison.OrdinalIgnoreCase);
     }
 
-    private static bool? s_consoleNonInteractive;
-
-    /// <summary>True when this pwsh/powershell was started with -NonInteractive (any accepted abbreviation, from -noni).</summary>
-    private static bool ConsoleIsNonInteractive()
-    {
-        if (s_consoleNonInteractive is bool known) return known;
-        bool found = false;
-        foreach (string argument in Environment.GetCommandLineArgs())
-        {
-            string name = argument.TrimStart('-', '/');
-            if (name.Length == argument.Length || name.Length == 0) continue;
-            if (name.Length >= 4 && "noninteractive".StartsWith(name, StringComparison.OrdinalIgnoreCase))
-            {
-                found = true;
-                break;
-            }
-            if ("file".StartsWith(name, StringComparison.OrdinalIgnoreCase) || "command".StartsWith(name, StringComparison.OrdinalIgnoreCase)
-                || "encodedcommand".StartsWith(name, StringComparison.OrdinalIgnoreCase) || "commandwithargs".StartsWith(name, StringComparison.OrdinalIgnoreCase))
-            {
-                break; // what follows belongs to the script
-            }
-        }
-        s_consoleNonInteractive = found;
-        return found;
-    }
+    private static readonly string[] s_commandLine = Environment.GetCommandLineArgs();
 }

@@ -3,7 +3,6 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
 using Siperb.Provisioning.Services;
 
 namespace Siperb.Provisioning.Commands;
@@ -26,15 +25,13 @@ internal sealed class DeviceNotProvisionedException : Exception
 /// </summary>
 internal sealed class ProvisioningOutcome
 {
-    private readonly ReadThroughCache _readThrough;
-    private readonly string? _cacheKey;
+    private readonly ProvisioningService _service;
     private readonly bool _asPlainText;
     private readonly IClientLog _log;
 
     public ProvisioningOutcome(ReadThroughCache readThrough, string? cacheKey, bool asPlainText, IClientLog log)
     {
-        _readThrough = readThrough;
-        _cacheKey = cacheKey;
+        _service = new ProvisioningService(readThrough, cacheKey);
         _asPlainText = asPlainText;
         _log = log;
     }
@@ -48,22 +45,11 @@ internal sealed class ProvisioningOutcome
         $"The device '{token}' is of platform '{platform ?? "(none)"}', not 'script': only script devices are provisioned by a program. List them with Get-SiperbDevice -Platform script.",
         notScript: true);
 
-    /// <summary>Fetches (or reads from the cache) the provisioning of <paramref name="token"/>.</summary>
+    /// <summary>Fetches (or reads from the cache, <see cref="ProvisioningService"/>) the provisioning of <paramref name="token"/>.</summary>
     public async Task<SiperbProvisioning> FetchAsync(SiperbSession session, string token, CancellationToken cancellationToken)
     {
         ApiSession api = session.Api;
-        IClientLog log = _log;
-        string cacheKey = SiperbCache.ProvisioningKey(session.ApiBaseUri, session.UserId, _cacheKey, token);
-        ReadThroughResult<DeviceData> result = await _readThrough.GetAsync(cacheKey, SiperbCache.ProvisioningKind, api.UserId,
-            $"the provisioning of '{token}'", payload => UsableCachedDevice(payload, token, log),
-            async ct =>
-            {
-                DeviceData device = await api.GetDeviceWithProvisioningAsync(token, log, ct, keepRawJson: _readThrough.IsEnabled)
-                    .ConfigureAwait(false);
-                // Only provisioning that is served is stored.
-                return new Fetched<DeviceData>(device, IsProvisioned(device) ? device.RawJson : null);
-            },
-            staleAllowed: null, log, cancellationToken, CacheCredential.Of(api)).ConfigureAwait(false);
+        ReadThroughResult<DeviceData> result = await _service.GetAsync(session, token, _log, cancellationToken).ConfigureAwait(false);
         DeviceData data = result.Value;
         if (!string.Equals(data.Platform, "script", StringComparison.OrdinalIgnoreCase)) throw NotScript(token, data.Platform);
         if (data.Settings is null)
@@ -89,29 +75,4 @@ internal sealed class ProvisioningOutcome
     /// <summary>True when the API, not the device, failed (unreachable, 5xx, 429, out of time, session refused): nobody knows how the device is.</summary>
     public static bool IsApiUnavailable(Exception e) =>
         e is SiperbApiException api && (api.IsTransient || api.Kind == SiperbErrorKind.SessionRejected);
-
-    /// <summary>True when the device is a script device that came with its provisioning: only such answers are served (and cached).</summary>
-    private static bool IsProvisioned(DeviceData device) =>
-        string.Equals(device.Platform, "script", StringComparison.OrdinalIgnoreCase) && device.Settings is not null;
-
-    /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>
-    private static DeviceData? UsableCachedDevice(string payload, string token, IClientLog log)
-    {
-        DeviceData device;
-        try
-        {
-            device = DeviceData.Parse(payload);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            log.Warning($"The cached provisioning of '{token}' is damaged; it will be replaced.");
-            return null;
-        }
-        if (JwtInspector.IsExpired(device.Settings?.GetString("SipJwt"), DateTimeOffset.UtcNow))
-        {
-            log.Verbose($"The cached provisioning of '{token}' holds an expired JWT; it is not used.");
-            return null;
-        }
-        return device;
-    }
 }

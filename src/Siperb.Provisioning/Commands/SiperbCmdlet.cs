@@ -131,7 +131,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     /// one under the cache lock, so that many processes starting at once log in once). Unless
     /// <paramref name="force"/> asks for a new login. Failures are terminating.
     /// </summary>
-    private protected SiperbSession LogIn(string accessToken, Uri apiBaseUri, ConnectionSettings? settings, bool force, SiperbSessionScope scope)
+    private protected SiperbSession Login(string accessToken, Uri apiBaseUri, ConnectionSettings? settings, bool force, SiperbSessionScope scope)
     {
         try
         {
@@ -152,7 +152,7 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
         {
             bool useDiskCache = scope == SiperbSessionScope.CurrentUser;
             IClientLog log = Log;
-            ApiSession api = Await(Task.Run(() => SessionService.Default.LogInAsync(client, accessToken, useDiskCache, force, log, Cancellation)));
+            ApiSession api = Await(Task.Run(() => SessionService.Default.LoginAsync(client, accessToken, useDiskCache, force, log, Cancellation)));
             var session = new SiperbSession(api, scope);
             SessionStore.SetCurrent(Runspace.DefaultRunspace, session);
             return session;
@@ -187,11 +187,11 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
         if (fromEnvironment is not null)
         {
             WriteVerbose($"No session in this runspace; logging in with {EnvironmentVariables.AccessToken}.");
-            return LogIn(fromEnvironment.Trim(), ResolveApiBaseUri(null), null, force: false, SiperbSessionScope.CurrentUser);
+            return Login(fromEnvironment.Trim(), ResolveApiBaseUri(null), null, force: false, SiperbSessionScope.CurrentUser);
         }
-        ThrowTerminatingError(new ErrorRecord(
-            new InvalidOperationException($"There is no Siperb session in this runspace. Run Get-SiperbSession -AccessToken <token> first, pass -Session, pass -UserId and -SessionToken, or set the environment variable {EnvironmentVariables.AccessToken}."),
-            ErrorIds.NoSession, ErrorCategory.AuthenticationError, null));
+        ThrowTerminatingError(ErrorMapping.Failure(ErrorIds.NoSession, ErrorCategory.AuthenticationError, null,
+            $"There is no Siperb session in this runspace. Run Get-SiperbSession -AccessToken <token> first, pass -Session, pass -UserId and -SessionToken, or set the environment variable {EnvironmentVariables.AccessToken}.",
+            message => new InvalidOperationException(message)));
         throw new InvalidOperationException(); // not reached
     }
 
@@ -220,8 +220,8 @@ public abstract class SiperbCmdlet : PSCmdlet, IDisposable
     /// <summary>Throws a terminating InvalidArgument error.</summary>
     private protected void ThrowInvalidArgument(string message, object? target)
     {
-        ThrowTerminatingError(new ErrorRecord(new ArgumentException(SecretScrubber.Scrub(message)), ErrorIds.InvalidArgument,
-            ErrorCategory.InvalidArgument, SecretScrubber.ScrubTarget(target)));
+        ThrowTerminatingError(ErrorMapping.Failure(ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, target, message,
+            scrubbed => new ArgumentException(scrubbed)));
     }
 
     /// <summary>Forwards to <see cref="ErrorMapping.ToErrorRecord"/>: a stable id, a real category, the item as target.</summary>

@@ -9,7 +9,6 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
-using Siperb.Provisioning.Caching;
 using Siperb.Provisioning.State;
 
 namespace Siperb.Provisioning.Commands;
@@ -117,6 +116,18 @@ internal static class CompletionDevices
         return devices.Where(d => d.Platform is not null && platforms.Contains(d.Platform, StringComparer.OrdinalIgnoreCase));
     }
 
+    /// <summary>
+    /// The devices of the session the command would use (and of the platforms it would list, where
+    /// <paramref name="honourPlatformParameter"/>) whose <paramref name="field"/> starts with what was typed.
+    /// </summary>
+    public static IEnumerable<DeviceData> Matching(IDictionary fakeBoundParameters, string? wordToComplete, bool honourPlatformParameter,
+        Func<DeviceData, string?> field)
+    {
+        string typed = Unquote(wordToComplete);
+        return OfPlatforms(Of(SessionFor(fakeBoundParameters)), fakeBoundParameters, honourPlatformParameter)
+            .Where(d => !string.IsNullOrEmpty(field(d)) && StartsWith(field(d), typed));
+    }
+
     /// <summary>What was typed so far, without its quotes.</summary>
     public static string Unquote(string? wordToComplete)
     {
@@ -134,75 +145,12 @@ internal static class CompletionDevices
         return "'" + text.Replace("'", "''") + "'";
     }
 
-    /// <summary>Matches case-insensitively at the start, as PowerShell's own completion does.</summary>
+    /// <summary>
+    /// Matches case-insensitively at the start, as PowerShell's own completion does; what holds
+    /// wildcards (*Tokyo, Lab?Bot) is matched as a pattern with * after it, as for file names.
+    /// </summary>
     public static bool StartsWith(string? value, string typed) =>
-        value is not null && value.StartsWith(typed, StringComparison.OrdinalIgnoreCase);
-}
-
-/// <summary>Completes -DeviceToken from the session's devices (script devices, or those of -Platform).</summary>
-internal sealed class DeviceTokenCompleter : IArgumentCompleter
-{
-    /// <inheritdoc/>
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string typed = CompletionDevices.Unquote(wordToComplete);
-        bool honourPlatform = string.Equals(commandName, "Get-SiperbDevice", StringComparison.OrdinalIgnoreCase);
-        IReadOnlyList<DeviceData> devices = CompletionDevices.Of(CompletionDevices.SessionFor(fakeBoundParameters));
-        return CompletionDevices.OfPlatforms(devices, fakeBoundParameters, honourPlatform)
-            .Where(d => !string.IsNullOrEmpty(d.DeviceToken) && CompletionDevices.StartsWith(d.DeviceToken, typed))
-            .Select(d => new CompletionResult(CompletionDevices.Quote(d.DeviceToken!), d.DeviceToken, CompletionResultType.ParameterValue,
-                string.IsNullOrEmpty(d.Description) ? d.DeviceToken : $"{d.Description} ({d.Platform})"))
-            .ToArray();
-    }
-}
-
-/// <summary>Completes -Name from the descriptions of the session's devices (wildcard characters escaped).</summary>
-internal sealed class DeviceNameCompleter : IArgumentCompleter
-{
-    /// <inheritdoc/>
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string typed = CompletionDevices.Unquote(wordToComplete);
-        IReadOnlyList<DeviceData> devices = CompletionDevices.Of(CompletionDevices.SessionFor(fakeBoundParameters));
-        return CompletionDevices.OfPlatforms(devices, fakeBoundParameters, honourPlatformParameter: true)
-            .Where(d => !string.IsNullOrEmpty(d.Description) && CompletionDevices.StartsWith(d.Description, typed))
-            .Select(d => d.Description!)
-            .Distinct(StringComparer.OrdinalIgnoreCase)
-            .Select(description => new CompletionResult("'" + WildcardPattern.Escape(description).Replace("'", "''") + "'", description,
-                CompletionResultType.ParameterValue, description))
-            .ToArray();
-    }
-}
-
-/// <summary>Completes -UserId from the known sessions: the runspace's current one and those in the disk cache.</summary>
-internal sealed class UserIdCompleter : IArgumentCompleter
-{
-    private static readonly TimeSpan s_cacheBudget = TimeSpan.FromMilliseconds(500);
-
-    /// <inheritdoc/>
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        var known = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        try
-        {
-            SiperbSession? current = SessionStore.GetCurrent(Runspace.DefaultRunspace);
-            if (current is not null) known[current.UserId] = current.Email;
-            foreach (SiperbCache.CachedSessionInfo cached in SiperbCache.Open(NullClientLog.Instance).ListSessions(s_cacheBudget))
-            {
-                if (!known.TryGetValue(cached.UserId, out string? email) || email is null) known[cached.UserId] = cached.Email;
-            }
-        }
-        catch (Exception)
-        {
-            // Completion must never fail the prompt.
-        }
-        string typed = CompletionDevices.Unquote(wordToComplete);
-        return known.Where(k => CompletionDevices.StartsWith(k.Key, typed))
-            .OrderBy(k => k.Key, StringComparer.Ordinal)
-            .Select(k => new CompletionResult(k.Key, k.Key, CompletionResultType.ParameterValue, k.Value ?? k.Key))
-            .ToArray();
-    }
+        value is not null && (WildcardPattern.ContainsWildcardCharacters(typed)
+            ? new WildcardPattern(typed + "*", WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant).IsMatch(value)
+            : value.StartsWith(typed, StringComparison.OrdinalIgnoreCase));
 }
