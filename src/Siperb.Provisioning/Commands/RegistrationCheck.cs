@@ -59,10 +59,18 @@ internal sealed class RegistrationCheck
         _noSession = new ProbeProxySelector(_explicitProxy, null);
     }
 
-    /// <summary>The proxy rule for devices of <paramref name="session"/> (call on the pipeline thread; the answer is shared).</summary>
+    /// <summary>The proxy rule for devices of <paramref name="session"/> (any thread: the window's workers ask; the answer is shared).</summary>
     public ProbeProxySelector ProxiesFor(SiperbSession? session)
     {
         if (session is null) return _noSession;
+        lock (_selectors)
+        {
+            return SelectorOf(session);
+        }
+    }
+
+    private ProbeProxySelector SelectorOf(SiperbSession session)
+    {
         if (!_selectors.TryGetValue(session, out ProbeProxySelector? selector))
         {
             ConnectionSettings settings = session.Api.Client.Settings;
