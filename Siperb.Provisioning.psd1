@@ -27,6 +27,8 @@
         'Test-SiperbRegistration'
         'ConvertTo-SiperbClientConfig'
         'Export-SiperbClientConfig'
+        'Export-SiperbMetric'
+        'ConvertTo-SiperbCheckResult'
         'Invoke-SiperbRequest'
     )
     VariablesToExport    = @()

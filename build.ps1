@@ -389,6 +389,8 @@ function Invoke-Bench {
     # Then section f (Test-SiperbRegistration against a local Kamailio), added to the same file;
     # skipped with one line where Kamailio or Node is missing.
     Invoke-ChildPwsh -File (Join-Path $Root 'tests/Benchmarks/Invoke-SipBenchmark.ps1') -ArgumentList $arguments | Out-Null
+    # Then section g (the fleet check against JsSIP under Node, and 1,000 devices in one pipeline).
+    Invoke-ChildPwsh -File (Join-Path $Root 'tests/Benchmarks/Invoke-FleetBenchmark.ps1') -ArgumentList $arguments | Out-Null
 }
 
 function Invoke-Clean {

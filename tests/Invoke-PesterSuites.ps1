@@ -27,7 +27,7 @@ Remove-Item Env:SIPERB_ACCESS_TOKEN, Env:SIPERB_API_BASE_URI -ErrorAction Ignore
 $config = New-PesterConfiguration
 $config.Run.Path = $Path
 $config.Run.PassThru = $true
-$config.Output.Verbosity = 'Normal'
+$config.Output.Verbosity = if ($env:SIPERB_PESTER_VERBOSITY) { $env:SIPERB_PESTER_VERBOSITY } else { 'Normal' }
 $config.Should.ErrorAction = 'Continue'
 if ($FullNameFilter) { $config.Filter.FullName = $FullNameFilter }
 $result = Invoke-Pester -Configuration $config

@@ -259,6 +259,24 @@ function ConvertTo-MarkdownTable {
     $lines -join "`n"
 }
 
+function Set-BenchmarkSection {
+    <#
+    Writes $Section (which starts with $StartMarker and ends with $EndMarker) into the markdown file
+    $OutputPath: in place of the old section between the same markers, else at the end; the rest of
+    the file is left as it is.
+    #>
+    param([Parameter(Mandatory)] [string] $OutputPath, [Parameter(Mandatory)] [string] $StartMarker, [Parameter(Mandatory)] [string] $EndMarker,
+        [Parameter(Mandatory)] [string] $Section)
+    $existing = if (Test-Path -LiteralPath $OutputPath) { [System.IO.File]::ReadAllText($OutputPath) } else { "# Benchmarks`n" }
+    $pattern = [regex]::Escape($StartMarker) + '[\s\S]*?' + [regex]::Escape($EndMarker)
+    $updated = if ([regex]::IsMatch($existing, $pattern)) {
+        [regex]::Replace($existing, $pattern, { param($m) $Section })
+    } else {
+        $existing.TrimEnd() + "`n`n" + $Section + "`n"
+    }
+    [System.IO.File]::WriteAllText($OutputPath, $updated.TrimEnd() + "`n", [System.Text.UTF8Encoding]::new($false))
+}
+
 $script:BenchClock = [System.Diagnostics.Stopwatch]::StartNew()
 
 function Write-Step {

@@ -178,14 +178,7 @@ ConvertTo-Json -InputObject @($measurements) | Set-Content -LiteralPath $plan.Ou
     $null = $text.AppendLine($EndMarker)
     $section = $text.ToString().TrimEnd()
 
-    $existing = if (Test-Path -LiteralPath $OutputPath) { [System.IO.File]::ReadAllText($OutputPath) } else { "# Benchmarks`n" }
-    $pattern = [regex]::Escape($StartMarker) + '[\s\S]*?' + [regex]::Escape($EndMarker)
-    $updated = if ([regex]::IsMatch($existing, $pattern)) {
-        [regex]::Replace($existing, $pattern, { param($m) $section })
-    } else {
-        $existing.TrimEnd() + "`n`n" + $section + "`n"
-    }
-    [System.IO.File]::WriteAllText($OutputPath, $updated.TrimEnd() + "`n", [System.Text.UTF8Encoding]::new($false))
+    Set-BenchmarkSection -OutputPath $OutputPath -StartMarker $StartMarker -EndMarker $EndMarker -Section $section
     Write-Step "wrote the SIP section of $OutputPath"
     $finished = $true
     $rows | ForEach-Object { Write-Host ("   {0} devices, -ThrottleLimit {1}: {2} ({3}/s)" -f $_['devices'], $_['-ThrottleLimit'], $_['median wall time'], $_['devices per second']) }

@@ -133,8 +133,9 @@ Describe 'Import' {
             $env:SIPERB_CACHE_DIR = $saved.Cache
         }
         $result.ExitCode | Should -Be 0 -Because $result.Errors
-        ($result.Output.Trim() -split ',' | Sort-Object) | Should -Be @('Clear-SiperbCache', 'ConvertTo-SiperbClientConfig', 'Export-SiperbClientConfig', 'Get-SiperbDevice',
-            'Get-SiperbProvisioning', 'Get-SiperbSession', 'Invoke-SiperbRequest', 'Remove-SiperbSession', 'Test-SiperbRegistration')
+        $manifest = Import-PowerShellDataFile -LiteralPath (Join-Path $PSScriptRoot '../../Siperb.Provisioning.psd1')
+        $manifest.CmdletsToExport | Should -Contain 'Test-SiperbRegistration'
+        ($result.Output.Trim() -split ',' | Sort-Object) | Should -Be @($manifest.CmdletsToExport | Sort-Object)
         (Get-ApiRequest).Count | Should -Be 0
         Test-Path -LiteralPath $cache | Should -BeFalse
     }

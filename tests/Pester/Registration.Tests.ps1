@@ -1,7 +1,7 @@
 # Test-SiperbRegistration as a cmdlet, without a SIP server: provisioning from the emulator (a fault
 # body points its WebSocket server at 127.0.0.1) against a closed port and a listener that accepts
 # and never answers. What it checks: results in input order with -ThrottleLimit, -Quiet, the stage
-# and time bound, ProvisioningNotTestable, Ctrl+C (PowerShell.Stop) within a second with every socket
+# and time bound, ProvisioningNotTestable as a result, Ctrl+C (PowerShell.Stop) within a second with every socket
 # closed, and no secret in any stream. The SIP stages run in tests/Pester/Sip.Tests.ps1 (Kamailio)
 # and in the xunit probe tests (an in-process fake registrar).
 
@@ -132,18 +132,21 @@ Describe 'Test-SiperbRegistration without a SIP server' {
         }
     }
 
-    It 'input without a WebSocket server is a ProvisioningNotTestable error, and the others are still tested' {
+    It 'input without a WebSocket server is a Critical result at stage Provisioning (ProvisioningNotTestable), and the others are still tested' {
         $broken = Get-LocalProvisioning -Port 443 -Token 'no-server' -Server ''
         $broken.WebSocketUri | Should -BeNullOrEmpty
         $fine = Get-LocalProvisioning -Port (Get-ClosedPort) -Token 'after'
         $results = @($broken, $fine | Test-SiperbRegistration -TimeoutSec 5 -ErrorAction SilentlyContinue -ErrorVariable problems)
-        $results.DeviceToken | Should -Be @('after')
-        Get-FirstErrorId $problems | Should -BeLike 'ProvisioningNotTestable,*'
-        $problems[0].CategoryInfo.Category | Should -Be 'InvalidData'
-        $problems[0].TargetObject | Should -Be 'no-server'
+        $problems | Should -BeNullOrEmpty
+        $results.DeviceToken | Should -Be @('no-server', 'after')
+        $results[0].Stage | Should -Be 'Provisioning'
+        $results[0].Status | Should -Be 'Critical'
+        $results[0].ErrorId | Should -Be 'ProvisioningNotTestable'
+        $results[0].Reason | Should -BeLike 'ProvisioningNotTestable: *'
+        $results[1].Stage | Should -Be 'Connect'
     }
 
-    It 'a <Field> SIP cannot carry is a ProvisioningNotTestable error naming it, and nothing is sent' -TestCases @(
+    It 'a <Field> SIP cannot carry is a Critical ProvisioningNotTestable result naming it, and nothing is sent' -TestCases @(
         @{ Field = 'SipDomain'; Domain = 'evil.test SIP/2.0 x'; Username = '2001'; Server = '127.0.0.1'; Expected = 'SipDomain' }
         @{ Field = 'SipDomain'; Domain = 'evil.test;transport=tcp;maddr=10.9.9.9'; Username = '2001'; Server = '127.0.0.1'; Expected = 'SipDomain' }
         @{ Field = 'ws:// server'; Domain = 'example.org'; Username = '2001'; Server = 'ws://127.0.0.1'; Expected = '-AllowUnencrypted' }
@@ -152,9 +155,12 @@ Describe 'Test-SiperbRegistration without a SIP server' {
         try {
             $item = Get-LocalProvisioning -Port $silent.Port -Token 'bad-sip' -Domain $Domain -Username $Username -Server $Server
             $results = @($item | Test-SiperbRegistration -TimeoutSec 5 -ErrorAction SilentlyContinue -ErrorVariable problems)
-            $results.Count | Should -Be 0
-            Get-FirstErrorId $problems | Should -BeLike 'ProvisioningNotTestable,*'
-            $problems[0].Exception.Message | Should -BeLike "*$Expected*"
+            $problems | Should -BeNullOrEmpty
+            $results.Count | Should -Be 1
+            $results[0].Stage | Should -Be 'Provisioning'
+            $results[0].Status | Should -Be 'Critical'
+            $results[0].ErrorId | Should -Be 'ProvisioningNotTestable'
+            $results[0].Reason | Should -BeLike "*$Expected*"
             $silent.Listener.Pending() | Should -BeFalse -Because 'nothing is sent, not even a connection'
         } finally {
             $silent.Listener.Stop()

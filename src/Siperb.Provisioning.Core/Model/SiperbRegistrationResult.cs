@@ -16,6 +16,9 @@ public enum SiperbRegistrationMode
 /// <summary>How far a registration probe got: the stage where it failed, or Done.</summary>
 public enum SiperbRegistrationStage
 {
+    /// <summary>Fetching the device's provisioning (devices and tokens piped to Test-SiperbRegistration).</summary>
+    Provisioning,
+
     /// <summary>Resolving the WebSocket server's host name.</summary>
     Dns,
 
@@ -33,6 +36,22 @@ public enum SiperbRegistrationStage
 
     /// <summary>Every stage passed.</summary>
     Done,
+}
+
+/// <summary>What a fleet check makes of one device, as monitoring systems read it.</summary>
+public enum SiperbRegistrationStatus
+{
+    /// <summary>Registered, and nothing needs a person.</summary>
+    Ok,
+
+    /// <summary>Registered, but something needs a person (see Warnings).</summary>
+    Warning,
+
+    /// <summary>Would not register (or its provisioning was refused or unusable).</summary>
+    Critical,
+
+    /// <summary>Could not find out: the API could not be reached, or the probe's time limit passed before the server was reached.</summary>
+    Unknown,
 }
 
 /// <summary>Whose behaviour Test-SiperbRegistration follows where a registrar's verdict can depend on the client.</summary>
@@ -64,6 +83,8 @@ public enum SiperbClientConfigFormat
 /// </summary>
 public sealed class SiperbRegistrationResult
 {
+    private readonly List<string> _warnings = new();
+
     internal SiperbRegistrationResult(string deviceToken, string? description, string? sipUri, Uri? webSocketUri, SiperbRegistrationMode mode)
     {
         DeviceToken = deviceToken;
@@ -133,16 +154,38 @@ public sealed class SiperbRegistrationResult
     /// <summary>The subject of the server's certificate (wss only).</summary>
     public string? CertificateSubject { get; internal set; }
 
-    /// <summary>When the server's certificate expires (wss only).</summary>
-    public DateTime? CertificateNotAfter { get; internal set; }
+    /// <summary>When the server's certificate expires (wss only), in UTC.</summary>
+    public DateTimeOffset? CertificateNotAfter { get; internal set; }
 
-    /// <summary>What the caller should know although the verdict stands (for example: the exported clients could not answer this challenge); empty when none.</summary>
+    /// <summary>Whole days from the check to CertificateNotAfter (negative once expired).</summary>
+    public int? CertificateDaysLeft { get; internal set; }
+
+    /// <summary>Ok, Warning, Critical or Unknown: what a monitoring system makes of this device.</summary>
+    public SiperbRegistrationStatus Status { get; internal set; } = SiperbRegistrationStatus.Unknown;
+
+    /// <summary>The HTTP proxy the WebSocket connection was tunnelled through (host:port), or null for a direct connection.</summary>
+    public string? Proxy { get; internal set; }
+
+    /// <summary>When the check of this device started, in UTC.</summary>
+    public DateTimeOffset CheckedAt { get; internal set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The error id when the provisioning could not be had (Stage Provisioning), else null.</summary>
+    public string? ErrorId { get; internal set; }
+
+    /// <summary>True when the probe's own time limit ended it.</summary>
+    internal bool TimedOut { get; set; }
+
+    /// <summary>The Min-Expires a registrar demanded (423), when it did.</summary>
+    internal int? MinExpires { get; set; }
+
+    /// <summary>Adds a warning (already free of secrets and control characters), each once.</summary>
+    internal void AddWarning(string warning)
+    {
+        if (!_warnings.Contains(warning)) _warnings.Add(warning);
+    }
+
+    /// <summary>What the caller should know although the verdict stands (a certificate near expiry, a challenge the exported clients cannot answer, the binding left behind); empty when none. Any warning makes a registered device's Status Warning.</summary>
     public string[] Warnings => _warnings.ToArray();
-
-    private readonly List<string> _warnings = new();
-
-    /// <summary>Adds a warning (already free of secrets and control characters).</summary>
-    internal void AddWarning(string warning) => _warnings.Add(warning);
 
     /// <summary>The device token and the outcome; never a secret.</summary>
     public override string ToString() => $"{DeviceToken}: {(Succeeded ? "succeeded" : "failed at " + Stage)}";

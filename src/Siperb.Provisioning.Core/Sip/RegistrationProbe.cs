@@ -46,6 +46,9 @@ internal sealed class RegistrationProbe
 
     public RegistrationProbe(IClientLog log) => _log = log;
 
+    /// <summary>Which HTTP proxy a WebSocket server is reached through (CONNECT tunnel); null: always direct.</summary>
+    internal ProbeProxySelector? Proxies { get; set; }
+
     /// <summary>The User-Agent of the upgrade request and the SIP requests.</summary>
     public static string UserAgent => s_userAgent;
 
@@ -112,6 +115,7 @@ internal sealed class RegistrationProbe
         catch (Exception e) when (limit.IsCancellationRequested)
         {
             _ = e;
+            result.TimedOut = true;
             result.Succeeded = false;
             result.StatusCode = null;
             result.Reason = result.Stage == SiperbRegistrationStage.Sip
@@ -123,6 +127,7 @@ internal sealed class RegistrationProbe
             result.Succeeded = false;
             result.Reason = ServerText.Clean(Describe(e, result, run.Tls), account.Secrets);
             if (e is WebSocketHandshakeException handshake) result.StatusCode = handshake.StatusCode;
+            if (e is ProxyTunnelException refused) result.StatusCode = refused.StatusCode;
         }
         finally
         {
@@ -140,8 +145,10 @@ internal sealed class RegistrationProbe
 
     private async Task RunStagesAsync(ProbeRun run)
     {
-        IPAddress[] addresses = await ResolveAsync(run).ConfigureAwait(false);
-        Stream stream = await OpenTransportAsync(run, addresses).ConfigureAwait(false);
+        ProbeProxy? proxy = Proxies?.For(run.Uri);
+        run.Result.Proxy = proxy?.Display;
+        IPAddress[] addresses = await ResolveAsync(run, proxy).ConfigureAwait(false);
+        Stream stream = await OpenTransportAsync(run, addresses, proxy).ConfigureAwait(false);
         if (run.Secure) stream = await HandshakeTlsAsync(run, stream).ConfigureAwait(false);
         WebSocketConnection webSocket = await UpgradeAsync(run, stream).ConfigureAwait(false);
         if (await ExchangeSipAsync(run, webSocket).ConfigureAwait(false))
@@ -150,11 +157,12 @@ internal sealed class RegistrationProbe
         }
     }
 
-    private static async Task<IPAddress[]> ResolveAsync(ProbeRun run)
+    /// <summary>The DNS stage; through a proxy, the proxy's name is the one resolved (the proxy resolves the server's).</summary>
+    private static async Task<IPAddress[]> ResolveAsync(ProbeRun run, ProbeProxy? proxy)
     {
         run.Result.Stage = SiperbRegistrationStage.Dns;
         run.Stage.Restart();
-        string host = run.Uri.DnsSafeHost;
+        string host = proxy?.Host ?? run.Uri.DnsSafeHost;
         IPAddress[] addresses = IPAddress.TryParse(host, out IPAddress? literal)
             ? new[] { literal }
             : await WithCancellation(Dns.GetHostAddressesAsync(host), run.Token).ConfigureAwait(false);
@@ -165,15 +173,17 @@ internal sealed class RegistrationProbe
 
     /// <summary>
     /// The TCP stage: the connected stream the TLS handshake (wss) or the WebSocket upgrade (ws) runs
-    /// over. The one place a tunnel (an HTTP CONNECT proxy) would be opened instead.
+    /// over; through a proxy, the connection to the proxy and the CONNECT tunnel it opens (<see cref="ProxyTunnel"/>).
     /// </summary>
-    private static async Task<Stream> OpenTransportAsync(ProbeRun run, IPAddress[] addresses)
+    private static async Task<Stream> OpenTransportAsync(ProbeRun run, IPAddress[] addresses, ProbeProxy? proxy)
     {
         run.Result.Stage = SiperbRegistrationStage.Connect;
         run.Stage.Restart();
-        await ConnectAsync(run.Connection, addresses, run.Uri.Port, run.Token).ConfigureAwait(false);
+        await ConnectAsync(run.Connection, addresses, proxy?.Port ?? run.Uri.Port, run.Token).ConfigureAwait(false);
+        Stream stream = run.Connection.Client!.GetStream();
+        if (proxy is not null) await WithCancellation(ProxyTunnel.OpenAsync(stream, proxy, run.Uri.DnsSafeHost, run.Uri.Port, s_userAgent, run.Token), run.Token).ConfigureAwait(false);
         run.Result.ConnectMs = Milliseconds(run.Stage);
-        return run.Connection.Client!.GetStream();
+        return stream;
     }
 
     private static async Task<Stream> HandshakeTlsAsync(ProbeRun run, Stream stream)
@@ -200,7 +210,7 @@ internal sealed class RegistrationProbe
         {
             using var certificate = new X509Certificate2(ssl.RemoteCertificate);
             run.Result.CertificateSubject = ServerText.Clean(certificate.Subject);
-            run.Result.CertificateNotAfter = certificate.NotAfter.ToUniversalTime();
+            run.Result.CertificateNotAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
         }
         return ssl;
     }
@@ -232,6 +242,7 @@ internal sealed class RegistrationProbe
         RegisterOutcome outcome = await dialog.RegisterAsync(RegisterExpires).ConfigureAwait(false);
         result.SipMs = Milliseconds(run.Stage);
         result.DigestAlgorithm = dialog.DigestAlgorithm is null ? null : ServerText.Clean(dialog.DigestAlgorithm);
+        result.MinExpires = outcome.RequestedExpires > RegisterExpires ? outcome.RequestedExpires : null;
         Finish(result, outcome.Answer, outcome.IsRegistered, run.Account);
         if (outcome.Failure is not null) result.Reason = outcome.Failure;
         if (outcome.IsRegistered)
@@ -257,6 +268,7 @@ internal sealed class RegistrationProbe
         {
             // The device registered: that is the result. A lost unREGISTER only leaves the
             // probe's short binding to expire on its own.
+            run.Result.AddWarning($"the probe's binding could not be removed; the registrar drops it within {outcome.Expires ?? outcome.RequestedExpires} s");
             _log.Warning($"The probe's binding of {run.Account.SipUri} could not be removed ({(run.Token.IsCancellationRequested ? "the time limit passed" : ServerText.Clean(Innermost(e).Message.TrimEnd('.'), run.Account.Secrets))}); the registrar drops it within {outcome.Expires ?? outcome.RequestedExpires} s.");
             return false;
         }

@@ -74,4 +74,5 @@ internal static class ErrorIds
 
     /// <summary>A cache entry could not be deleted (a read-only file system, no permission); it is still on disk.</summary>
     public const string CacheEntryNotDeleted = nameof(CacheEntryNotDeleted);
+    public const string MetricFileWriteFailed = nameof(MetricFileWriteFailed);
 }

@@ -34,6 +34,14 @@ internal static class ErrorMapping
         return record;
     }
 
+    /// <summary>A per-item record for a failure that is not an API call's: the message scrubbed, the id and category given.</summary>
+    public static ErrorRecord ForItem(System.Exception e, string id, ErrorCategory category, object? target)
+    {
+        var record = new ErrorRecord(e, id, category, SecretScrubber.ScrubTarget(target));
+        record.ErrorDetails = new ErrorDetails(SecretScrubber.Scrub(e.Message));
+        return record;
+    }
+
     /// <summary>
     /// An error record for a failure the cmdlet layer words itself: <paramref name="message"/> (which
     /// names the fix) is scrubbed of every known secret before <paramref name="exception"/> gets it,

@@ -1,9 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
-using System.Threading;
-using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Services;
 
@@ -24,12 +21,10 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <summary>The Write-Progress activity id of provisioning fetches.</summary>
     internal const int ProgressActivityId = 0x5171;
 
-    private readonly Queue<Task<ProvisioningOutcome>> _window = new();
-    private ProvisioningService? _service;
+    private OrderedWindow<DeviceRequest, SiperbProvisioning>? _window;
     private ProgressReporter? _progress;
     private long? _total;
     private long _done;
-    private bool _progressStarted;
 
     /// <summary>The device tokens (from the pipeline by value, or by property name from Get-SiperbDevice).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -88,12 +83,14 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     protected override void ProcessRecord()
     {
         SiperbSession session = ResolveSession(Session, UserId, SessionToken, ApiBaseUri);
-        if (!_progressStarted)
+        if (_window is null)
         {
-            _progressStarted = true;
             // The total is known when the tokens came as a parameter, not down the pipeline.
             _total = MyInvocation.ExpectingInput ? null : DeviceToken!.Length;
             _progress = ProgressReporter.Start(this, ProgressActivityId, "Fetching SIP provisioning", "devices");
+            var fetch = new ProvisioningOutcome(ReadThrough, CacheKey, AsPlainText.IsPresent, Log);
+            _window = new OrderedWindow<DeviceRequest, SiperbProvisioning>(ThrottleLimit,
+                (request, ct) => fetch.FetchAsync(request.Session, request.Token, ct), Cancellation);
         }
         foreach (string token in DeviceToken!)
         {
@@ -103,17 +100,18 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             }
             catch (SiperbApiException e)
             {
-                Drain();
+                _window.Drain(Await, Emit);
                 ThrowTerminatingError(ToErrorRecord(e, token));
             }
-            while (_window.Count >= ThrottleLimit) EmitHead();
-            ProvisioningService service = _service ??= new ProvisioningService(ReadThrough, CacheKey);
-            IClientLog log = Log;
-            bool asPlainText = AsPlainText.IsPresent;
-            _window.Enqueue(ProvisioningOutcome.IsKnownNotScript(Platform)
-                ? Task.FromResult(ProvisioningOutcome.NotScript(token, Platform))
-                : Task.Run(() => FetchAsync(service, session, token, asPlainText, log, Cancellation)));
-            while (_window.Count > 0 && _window.Peek().IsCompleted) EmitHead();
+            var request = new DeviceRequest(session, token);
+            if (ProvisioningOutcome.IsKnownNotScript(Platform))
+            {
+                _window.AddKnown(WindowOutcome<DeviceRequest, SiperbProvisioning>.Failed(request, ProvisioningOutcome.NotScript(token, Platform)), Await, Emit);
+            }
+            else
+            {
+                _window.Add(request, Await, Emit);
+            }
             Flush();
         }
     }
@@ -121,42 +119,33 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
-        Drain();
+        _window?.Drain(Await, Emit);
         _progress?.Complete();
     }
 
-    private void Drain()
+    private void Emit(WindowOutcome<DeviceRequest, SiperbProvisioning> outcome)
     {
-        while (_window.Count > 0) EmitHead();
-    }
-
-    private void EmitHead()
-    {
-        ProvisioningOutcome outcome = Await(_window.Peek());
-        _window.Dequeue();
         _progress?.Report(++_done, _total);
         if (outcome.Error is not null)
         {
-            WriteError(outcome.Error);
+            WriteError(ProvisioningOutcome.ToErrorRecord(outcome.Error, outcome.Item.Token));
             return;
         }
-        SiperbProvisioning provisioning = outcome.Provisioning!;
+        SiperbProvisioning provisioning = outcome.Result!;
         WriteObject(PSObjectConversion.WithNoteProperties(provisioning, provisioning.Settings, SiperbProvisioning.KnownSettings, knownFirst: true));
     }
 
-    private static async Task<ProvisioningOutcome> FetchAsync(ProvisioningService service, SiperbSession session, string token,
-        bool asPlainText, IClientLog log, CancellationToken cancellationToken)
+    /// <summary>One device to fetch, with the session it belongs to.</summary>
+    private sealed class DeviceRequest
     {
-        try
+        public DeviceRequest(SiperbSession session, string token)
         {
-            ReadThroughResult<DeviceData> result = await service.GetAsync(session, token, log, cancellationToken).ConfigureAwait(false);
-            ProvisioningOutcome outcome = ProvisioningOutcome.Build(session.Api, token, result.Value, asPlainText);
-            if (result.FromCache) outcome.Provisioning?.MarkFromCache(result.CachedAt, result.IsStale);
-            return outcome;
+            Session = session;
+            Token = token;
         }
-        catch (SiperbApiException e)
-        {
-            return ProvisioningOutcome.Fail(ToErrorRecord(e, token, ErrorIds.DeviceNotFound));
-        }
+
+        public SiperbSession Session { get; }
+
+        public string Token { get; }
     }
 }
