@@ -235,6 +235,25 @@ function Get-PesterModulePath {
     return $manifest
 }
 
+function Split-PesterSuite {
+    # Greedy longest-first into -Count groups by the seconds each file took on a quiet two-core
+    # machine (Invoke-PesterSuites prints them); the order inside a group stays by name.
+    param([int] $Count)
+    $seconds = @{
+        'Hardening' = 60; 'Sip' = 75; 'Cache' = 40; 'Ergonomics' = 35; 'Fleet' = 30; 'Registration' = 16; 'ClientLoaders' = 13
+        'Faults' = 13; 'Parallel' = 9; 'Module' = 9; 'Help' = 9; 'Request' = 7; 'Compat' = 5; 'Examples' = 5
+    }
+    $files = @(Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name)
+    $groups = @(for ($i = 0; $i -lt [Math]::Max(1, $Count); $i++) { [pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0 } })
+    foreach ($file in @($files | Sort-Object { $name = $_.Name -replace '\.Tests\.ps1$'; if ($seconds.Contains($name)) { $seconds[$name] } else { 10 } } -Descending)) {
+        $name = $file.Name -replace '\.Tests\.ps1$'
+        $target = $groups | Sort-Object Seconds | Select-Object -First 1
+        $target.Files.Add($file.FullName)
+        $target.Seconds += $(if ($seconds.Contains($name)) { $seconds[$name] } else { 10 })
+    }
+    , @($groups | ForEach-Object { , @($_.Files | Sort-Object) })
+}
+
 function Invoke-Test {
     if (-not $script:ModuleBuilt) { Invoke-Build }
     Invoke-BuildEmulator
@@ -261,12 +280,56 @@ function Invoke-Test {
         $null = $xunit.Handle   # keeps the exit code readable after the process ends
     }
 
-    Write-Host '== Pester suites (child pwsh, against the emulator)'
-    $pesterSummary = Join-Path $resultsDir 'pester-summary.json'
-    Invoke-ChildPwsh -File (Join-Path $Root 'tests/Invoke-PesterSuites.ps1') -AllowFailure -ArgumentList @(
-        '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"),
-        '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll'), '-SummaryPath', $pesterSummary) | Out-Null
-    $pesterCounts = if (Test-Path $pesterSummary) { Get-Content $pesterSummary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    # The Pester suites in two child processes at once, each with its own emulators and test drives:
+    # they mostly wait (child processes, Kamailio, Node), so two groups use both cores. The groups are
+    # balanced by the seconds each file took on a quiet two-core machine (a new file counts 10 s).
+    $groups = Split-PesterSuite -Count $(if ($SerialTests) { 1 } else { 2 })
+    # JsSIP, SIP.js and esbuild for the SIP suites, installed once here (npm ci, when node_modules is
+    # missing or older than the lock file) so that two groups never run npm ci in one folder at once.
+    if (Get-Command npm -ErrorAction Ignore) {
+        try { Import-Module (Join-Path $Root 'tests/Sip/SipTestWorld.psm1') -Force; Initialize-SipClient }
+        catch { Write-Host "   npm ci in tests/Sip/clients failed: $_ (the SIP suites say what is missing)" }
+    }
+    $pesterArguments = @('-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"),
+        '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll'))
+    $background = @()
+    for ($i = 1; $i -lt $groups.Count; $i++) {
+        $log = Join-Path $resultsDir "pester-$i.log"
+        Write-Host "== Pester suites, group $($i + 1) of $($groups.Count), in the background (output: $log): $(($groups[$i] | Split-Path -Leaf) -join ', ')"
+        $arguments = @($PwshCommand | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/Invoke-PesterSuites.ps1')) +
+            $pesterArguments + @('-SummaryPath', (Join-Path $resultsDir "pester-summary-$i.json"), '-Path', ($groups[$i] -join ','))
+        $quoted = $arguments | ForEach-Object { '"' + ($_ -replace '"', '\"') + '"' }
+        $process = Start-Process -FilePath $PwshCommand[0] -ArgumentList $quoted -RedirectStandardOutput $log -RedirectStandardError "$log.err" -NoNewWindow -PassThru
+        $null = $process.Handle
+        $background += [pscustomobject]@{ Process = $process; Log = $log; Index = $i }
+    }
+    Write-Host "== Pester suites, group 1 of $($groups.Count) (child pwsh, against the emulator): $(($groups[0] | Split-Path -Leaf) -join ', ')"
+    Invoke-ChildPwsh -File (Join-Path $Root 'tests/Invoke-PesterSuites.ps1') -AllowFailure -ArgumentList ($pesterArguments +
+        @('-SummaryPath', (Join-Path $resultsDir 'pester-summary-0.json'), '-Path', ($groups[0] -join ','))) | Out-Null
+
+    # The package check (publish, install into a clean process, help, quick start) counts as one test;
+    # it runs while the other groups finish.
+    $packageWatch = [Diagnostics.Stopwatch]::StartNew()
+    $packageCounts = try {
+        Invoke-Package
+        [pscustomobject]@{ Passed = 1; Failed = 0 }
+    } catch {
+        Write-Host "   package check failed: $_" -ForegroundColor Red
+        [pscustomobject]@{ Passed = 0; Failed = 1 }
+    }
+    Write-Host "   package check took $([int]$packageWatch.Elapsed.TotalSeconds) s"
+
+    foreach ($group in $background) {
+        $group.Process.WaitForExit()
+        Write-Host "== Pester suites, group $($group.Index + 1), as they ran in the background"
+        Get-Content -LiteralPath $group.Log, "$($group.Log).err" -ErrorAction Ignore | Out-Host
+    }
+    $pesterCounts = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    for ($i = 0; $i -lt $groups.Count; $i++) {
+        $summary = Join-Path $resultsDir "pester-summary-$i.json"
+        $counts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+        $pesterCounts.Passed += [int]$counts.Passed; $pesterCounts.Failed += [int]$counts.Failed; $pesterCounts.Skipped += [int]$counts.Skipped
+    }
 
     if ($xunit) {
         Write-Host '== xunit tests (core), as they ran beside the Pester suites'
@@ -289,16 +352,6 @@ function Invoke-Test {
     }
     if ($xunitExit -ne 0 -and $xunitCounts.Failed -eq 0) { $xunitCounts.Failed = 1 }
 
-    # The package check (publish, install into a clean process, help, quick start) counts as one test.
-    $packageWatch = [Diagnostics.Stopwatch]::StartNew()
-    $packageCounts = try {
-        Invoke-Package
-        [pscustomobject]@{ Passed = 1; Failed = 0 }
-    } catch {
-        Write-Host "   package check failed: $_" -ForegroundColor Red
-        [pscustomobject]@{ Passed = 0; Failed = 1 }
-    }
-    Write-Host "   package check took $([int]$packageWatch.Elapsed.TotalSeconds) s"
 
     $passed = $pesterCounts.Passed + $xunitCounts.Passed + $packageCounts.Passed
     $failed = $pesterCounts.Failed + $xunitCounts.Failed + $packageCounts.Failed

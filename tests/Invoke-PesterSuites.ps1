@@ -24,6 +24,8 @@ $env:SIPERB_TEST_EMULATOR_PATH = (Resolve-Path $EmulatorPath).Path
 # Never touch the real API or a developer's real settings.
 Remove-Item Env:SIPERB_ACCESS_TOKEN, Env:SIPERB_API_BASE_URI -ErrorAction Ignore
 
+# 'a,b' as one argument (what pwsh -File hands over for a list) is two paths.
+$Path = @($Path | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $config = New-PesterConfiguration
 $config.Run.Path = $Path
 $config.Run.PassThru = $true
