@@ -84,6 +84,18 @@ public class ProvisioningAccountTests
         Assert.Equal(new[] { "X-Siperb-Sid", "X-Extra" }, account.Headers.Select(h => h.Key));
     }
 
+    [Fact]
+    public void A_refusal_that_echoes_a_bound_secret_is_scrubbed_in_the_exception_itself()
+    {
+        string pat = TestApi.Secret("PAT");
+        SecretScrubber.Register(pat);
+
+        var refusal = DeviceNotProvisionedException.OfPlatform("ios-a1f3", pat);
+
+        Assert.DoesNotContain(pat, refusal.ToString());
+        Assert.Contains("'ios-a1f3'", refusal.Message);
+    }
+
     private static void AssertSameAccount(SipAccount expected, SipAccount actual)
     {
         Assert.Equal(expected.DeviceToken, actual.DeviceToken);

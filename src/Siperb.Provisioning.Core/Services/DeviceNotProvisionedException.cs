@@ -1,11 +1,16 @@
 using System;
+using Siperb.Provisioning.Api;
 
 namespace Siperb.Provisioning.Services;
 
-/// <summary>A device the service answered for, but without provisioning to use: not a script device, or no Settings_json.</summary>
+/// <summary>
+/// A device the service answered for, but without provisioning to use: not a script device, or no
+/// Settings_json. Its message is scrubbed when made: it echoes what the caller bound (a -Platform that
+/// holds a PAT), and the exception's own text reaches $Error and Exception.ToString().
+/// </summary>
 internal sealed class DeviceNotProvisionedException : Exception
 {
-    public DeviceNotProvisionedException(string message, bool notScript) : base(message) => NotScript = notScript;
+    public DeviceNotProvisionedException(string message, bool notScript) : base(SecretScrubber.Scrub(message)) => NotScript = notScript;
 
     /// <summary>True when the device is not of platform script; false when its Settings_json is missing.</summary>
     public bool NotScript { get; }
