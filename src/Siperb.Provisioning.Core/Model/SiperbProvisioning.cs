@@ -1,7 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Collections.Specialized;
 using Siperb.Provisioning.Api;
+using Siperb.Provisioning.Sip;
 
 namespace Siperb.Provisioning;
 
@@ -11,110 +11,81 @@ namespace Siperb.Provisioning;
 /// </summary>
 public sealed class SiperbProvisioning
 {
-    /// <summary>Settings_json keys that are typed properties (matched as <see cref="KnownFieldSet"/> says).</summary>
-    internal static readonly KnownFieldSet KnownSettings = new(
-        "SipUsername", "SipPassword", "SipDomain", "SipWssServer", "SipWebsocketPort", "SipServerPath",
-        "SipContact", "ContactUserName", "RegistrationMode", "SipJwt", "profileName", "UiMaxWidth", "VideoResampleSize");
+    /// <summary>Settings_json keys that are typed properties (the record's, <see cref="ProvisioningRecord.KnownSettings"/>).</summary>
+    internal static KnownFieldSet KnownSettings => ProvisioningRecord.KnownSettings;
 
-    internal SiperbProvisioning(string userId, string sessionToken, DeviceData device, JsonFields settings, bool asPlainText)
+    /// <summary>The view of <paramref name="record"/>: its secrets as read-only SecureStrings, or as given with <paramref name="asPlainText"/>.</summary>
+    internal SiperbProvisioning(ProvisioningRecord record, bool asPlainText)
     {
-        UserId = userId;
-        DeviceToken = device.DeviceToken ?? string.Empty;
-        Description = device.Description;
-        Settings = settings;
-
-        SipUsername = settings.GetString("SipUsername");
-        SipDomain = settings.GetString("SipDomain");
-        SipWssServer = settings.GetString("SipWssServer");
-        SipWebsocketPort = settings.GetInt32("SipWebsocketPort");
-        SipServerPath = settings.GetString("SipServerPath");
-        SipContact = settings.GetString("SipContact") ?? settings.GetString("ContactUserName") ?? device.SipContact;
-        RegistrationMode = settings.GetString("RegistrationMode") ?? device.RegistrationMode;
-        ProfileName = settings.GetString("profileName");
-        settings.TryGetValue("UiMaxWidth", out object? uiMaxWidth);
-        UiMaxWidth = uiMaxWidth;
-        settings.TryGetValue("VideoResampleSize", out object? videoResampleSize);
-        VideoResampleSize = videoResampleSize;
-
-        string? password = settings.GetString("SipPassword");
-        string? jwt = settings.GetString("SipJwt");
-        if (string.IsNullOrEmpty(jwt)) jwt = null;
-        SipPassword = SecureText.Wrap(password, asPlainText);
-        SipJwt = SecureText.Wrap(jwt, asPlainText);
-        JwtExpiresAt = JwtInspector.TryGetExpiry(jwt, out DateTimeOffset jwtExpiry) ? jwtExpiry : null;
-
-        var derived = ProvisioningRules.Derive(SipUsername, SipDomain, SipWssServer, SipWebsocketPort, SipServerPath, SipContact, RegistrationMode);
-        WebSocketUri = derived.WebSocketUri;
-        SipUri = derived.SipUri;
-        ContactUri = derived.ContactUri;
+        Record = record;
+        SipPassword = SecureText.Wrap(record.SipPassword, asPlainText);
+        SipJwt = SecureText.Wrap(record.SipJwt, asPlainText);
         SipHeaders = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
-        if (derived.NeedsSiperbHeaders)
+        foreach (var header in record.SipHeaders)
         {
-            SipHeaders.Add("X-Siperb-Sid", SecureText.Wrap(sessionToken, asPlainText));
-            SipHeaders.Add("X-Siperb-Uid", userId);
-            if (jwt is not null) SipHeaders.Add("Authorization", SecureText.Wrap("Bearer " + jwt, asPlainText));
+            SipHeaders.Add(header.Key, SipAccount.IsSecretHeader(header.Key) ? SecureText.Wrap(header.Value, asPlainText) : header.Value);
         }
     }
 
     /// <summary>The owner's user id.</summary>
-    public string UserId { get; }
+    public string UserId => Record.UserId;
 
     /// <summary>The device's provision token.</summary>
-    public string DeviceToken { get; }
+    public string DeviceToken => Record.DeviceToken;
 
     /// <summary>The device's display name.</summary>
-    public string? Description { get; }
+    public string? Description => Record.Description;
 
     /// <summary>SIP user name (also the authorization user).</summary>
-    public string? SipUsername { get; }
+    public string? SipUsername => Record.SipUsername;
 
     /// <summary>SIP password: a SecureString, or a string with -AsPlainText.</summary>
     public object? SipPassword { get; }
 
     /// <summary>SIP domain.</summary>
-    public string? SipDomain { get; }
+    public string? SipDomain => Record.SipDomain;
 
     /// <summary>Host name of the WebSocket-Secure SIP server.</summary>
-    public string? SipWssServer { get; }
+    public string? SipWssServer => Record.SipWssServer;
 
     /// <summary>Its port.</summary>
-    public int? SipWebsocketPort { get; }
+    public int? SipWebsocketPort => Record.SipWebsocketPort;
 
     /// <summary>Its path (for example ws).</summary>
-    public string? SipServerPath { get; }
+    public string? SipServerPath => Record.SipServerPath;
 
     /// <summary>Static contact user name.</summary>
-    public string? SipContact { get; }
+    public string? SipContact => Record.SipContact;
 
     /// <summary>Proxy or WebSocket.</summary>
-    public string? RegistrationMode { get; }
+    public string? RegistrationMode => Record.RegistrationMode;
 
     /// <summary>Bearer token for the SIP server, when one exists: a SecureString, or a string with -AsPlainText.</summary>
     public object? SipJwt { get; }
 
     /// <summary>When SipJwt expires (its exp claim, UTC); null when there is no JWT or it has no readable exp.</summary>
-    public DateTimeOffset? JwtExpiresAt { get; }
+    public DateTimeOffset? JwtExpiresAt => Record.JwtExpiresAt;
 
     /// <summary>Display name of the profile (Settings_json key profileName).</summary>
-    public string? ProfileName { get; }
+    public string? ProfileName => Record.ProfileName;
 
     /// <summary>A user-interface setting of Siperb's browser phone, as sent.</summary>
-    public object? UiMaxWidth { get; }
+    public object? UiMaxWidth => Record.UiMaxWidth;
 
     /// <summary>A user-interface setting of Siperb's browser phone, as sent.</summary>
-    public object? VideoResampleSize { get; }
+    public object? VideoResampleSize => Record.VideoResampleSize;
 
     /// <summary>
     /// wss://{SipWssServer}:{SipWebsocketPort}/{SipServerPath}, when the server is known. Its text keeps
     /// the port (:443 included) on screen, in CSV and in JSON alike.
     /// </summary>
-    public Uri? WebSocketUri { get; }
+    public Uri? WebSocketUri => Record.WebSocketUri;
 
     /// <summary>sip:{SipUsername}@{SipDomain}.</summary>
-    public string? SipUri { get; }
+    public string? SipUri => Record.SipUri;
 
     /// <summary>sip:{SipContact}@{SipDomain}.</summary>
-    public string? ContactUri { get; }
+    public string? ContactUri => Record.ContactUri;
 
     /// <summary>
     /// Headers REGISTER and INVITE must carry (X-Siperb-Sid, X-Siperb-Uid, Authorization) when the
@@ -140,7 +111,10 @@ public sealed class SiperbProvisioning
         IsStale = isStale;
     }
 
-    internal JsonFields Settings { get; }
+    /// <summary>The core record this object shows (its secrets in plain text: never written out).</summary>
+    internal ProvisioningRecord Record { get; }
+
+    internal JsonFields Settings => Record.Settings;
 
     /// <summary>The device token; never a secret.</summary>
     public override string ToString() => DeviceToken;

@@ -6,28 +6,25 @@ using Siperb.Provisioning.Sip;
 
 namespace Siperb.Provisioning;
 
-/// <summary>The output type <see cref="SiperbProvisioning"/> as the core's <see cref="SipAccount"/> (the SIP code never sees the output type).</summary>
+/// <summary>
+/// A SiperbProvisioning the caller passed in, as the core's <see cref="SipAccount"/> (the SIP code never
+/// sees the output type): its secrets are read back (SecureString or string) and its record makes the
+/// account, by the same rule as provisioning fetched for the probe (<see cref="ProvisioningRecord.ToSipAccount"/>).
+/// </summary>
 internal static class SiperbProvisioningAccount
 {
-    /// <summary>Reads a provisioning object; SecureString and string secrets are both accepted, and every secret is registered with the scrubber.</summary>
+    /// <summary>Reads a provisioning object; SecureString and string secrets are both accepted, and its SipHeaders as they are now.</summary>
     public static SipAccount ToSipAccount(this SiperbProvisioning provisioning)
     {
-        string? password = Plain(provisioning.SipPassword);
-        SecretScrubber.Register(password);
-        SecretScrubber.Register(Plain(provisioning.SipJwt));
         var headers = new List<KeyValuePair<string, string>>();
         foreach (DictionaryEntry entry in provisioning.SipHeaders)
         {
             string name = entry.Key?.ToString() ?? string.Empty;
             string? value = Plain(entry.Value);
             if (name.Length == 0 || value is null) continue;
-            if (SipAccount.IsSecretHeader(name)) SipAccount.RegisterHeaderSecret(name, value);
             headers.Add(new KeyValuePair<string, string>(name, value));
         }
-        string? displayName = string.IsNullOrWhiteSpace(provisioning.ProfileName) ? provisioning.Description : provisioning.ProfileName;
-        return new SipAccount(provisioning.DeviceToken, provisioning.Description, provisioning.SipUsername, password, provisioning.SipDomain,
-            provisioning.WebSocketUri, provisioning.SipContact, string.IsNullOrWhiteSpace(displayName) ? null : displayName, headers,
-            string.IsNullOrEmpty(provisioning.UserId) ? null : provisioning.UserId);
+        return provisioning.Record.WithSipValues(Plain(provisioning.SipPassword), Plain(provisioning.SipJwt), headers).ToSipAccount();
     }
 
     /// <summary>A SecureString or string as a string; anything else by its ToString(); null stays null.</summary>

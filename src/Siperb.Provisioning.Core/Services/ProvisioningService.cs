@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Siperb.Provisioning.Api;
 using Siperb.Provisioning.Caching;
+using Siperb.Provisioning.Sip;
 
 namespace Siperb.Provisioning.Services;
 
@@ -39,6 +40,33 @@ internal sealed class ProvisioningService : ReadThroughService
                 return new Fetched<DeviceData>(device, IsProvisioned(device) ? device.RawJson : null);
             },
             staleAllowed: null, log, cancellationToken, CacheCredential.Of(api));
+    }
+
+    /// <summary>
+    /// The provisioning record of <paramref name="token"/> (cache or API, as <see cref="GetAsync"/>), secrets in
+    /// plain text; throws <see cref="DeviceNotProvisionedException"/> when the device is not a script device or
+    /// came without its Settings_json.
+    /// </summary>
+    public async Task<ReadThroughResult<ProvisioningRecord>> GetRecordAsync(SiperbSession session, string token, IClientLog log,
+        CancellationToken cancellationToken)
+    {
+        ReadThroughResult<DeviceData> result = await GetAsync(session, token, log, cancellationToken).ConfigureAwait(false);
+        DeviceData data = result.Value;
+        if (!string.Equals(data.Platform, "script", StringComparison.OrdinalIgnoreCase)) throw DeviceNotProvisionedException.OfPlatform(token, data.Platform);
+        if (data.Settings is null) throw DeviceNotProvisionedException.WithoutSettings(token);
+        ApiSession api = session.Api;
+        var record = new ProvisioningRecord(api.UserId, api.SessionToken, data, data.Settings);
+        return new ReadThroughResult<ProvisioningRecord>(record, result.FromCache, result.CachedAt, result.IsStale);
+    }
+
+    /// <summary>
+    /// The SIP account of <paramref name="token"/> for the probe, straight from the record: no SecureString is
+    /// made on the way (the caller asked for no output object). Throws as <see cref="GetRecordAsync"/>.
+    /// </summary>
+    public async Task<SipAccount> GetAccountAsync(SiperbSession session, string token, IClientLog log, CancellationToken cancellationToken)
+    {
+        ReadThroughResult<ProvisioningRecord> result = await GetRecordAsync(session, token, log, cancellationToken).ConfigureAwait(false);
+        return result.Value.ToSipAccount();
     }
 
     /// <summary>The cached device, unless its JWT has expired (such provisioning is never served from the cache).</summary>

@@ -106,7 +106,7 @@ public sealed class GetSiperbProvisioningCommand : SiperbCachingCmdlet
             var request = new DeviceRequest(session, token);
             if (ProvisioningOutcome.IsKnownNotScript(Platform))
             {
-                _window.AddKnown(WindowOutcome<DeviceRequest, SiperbProvisioning>.Failed(request, ProvisioningOutcome.NotScript(token, Platform)), Await, Emit);
+                _window.AddKnown(WindowOutcome<DeviceRequest, SiperbProvisioning>.Failed(request, DeviceNotProvisionedException.OfPlatform(token, Platform)), Await, Emit);
             }
             else
             {

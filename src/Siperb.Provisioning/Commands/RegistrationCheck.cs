@@ -40,7 +40,7 @@ internal sealed class RegistrationTarget
 /// </summary>
 internal sealed class RegistrationCheck
 {
-    private readonly ProvisioningOutcome _provisioning;
+    private readonly ProvisioningService _provisioning;
     private readonly IClientLog _log;
     private readonly ProbeOptions _options;
     private readonly int _certificateWarningDays;
@@ -48,7 +48,7 @@ internal sealed class RegistrationCheck
     private readonly Dictionary<SiperbSession, ProbeProxySelector> _selectors = new();
     private readonly ProbeProxySelector _noSession;
 
-    public RegistrationCheck(ProvisioningOutcome provisioning, IClientLog log, ProbeOptions options, int certificateWarningDays, Uri? proxy,
+    public RegistrationCheck(ProvisioningService provisioning, IClientLog log, ProbeOptions options, int certificateWarningDays, Uri? proxy,
         PSCredential? proxyCredential)
     {
         _provisioning = provisioning;
@@ -85,22 +85,20 @@ internal sealed class RegistrationCheck
     public async Task<SiperbRegistrationResult> RunAsync(RegistrationTarget target, ProbeProxySelector proxies, CancellationToken cancellationToken)
     {
         DateTimeOffset checkedAt = DateTimeOffset.UtcNow;
-        SiperbProvisioning? provisioning = target.Provisioning;
-        if (provisioning is null)
+        // Piped provisioning is read back; a fetched one goes from the core's record to the account (no SecureString).
+        SipAccount account;
+        try
         {
-            try
-            {
-                if (ProvisioningOutcome.IsKnownNotScript(target.Platform)) throw ProvisioningOutcome.NotScript(target.DeviceToken, target.Platform);
-                provisioning = await _provisioning.FetchAsync(target.Session!, target.DeviceToken, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SiperbApiException or DeviceNotProvisionedException && !cancellationToken.IsCancellationRequested)
-            {
-                ErrorRecord record = ProvisioningOutcome.ToErrorRecord(e, target.DeviceToken);
-                return FleetStatus.ProvisioningFailed(target.DeviceToken, target.Description, _options.Mode, record.FullyQualifiedErrorId,
-                    SecretScrubber.Scrub(record.ErrorDetails?.Message ?? e.Message), ProvisioningOutcome.IsApiUnavailable(e), checkedAt);
-            }
+            if (target.Provisioning is not null) account = target.Provisioning.ToSipAccount();
+            else if (ProvisioningOutcome.IsKnownNotScript(target.Platform)) throw DeviceNotProvisionedException.OfPlatform(target.DeviceToken, target.Platform);
+            else account = await _provisioning.GetAccountAsync(target.Session!, target.DeviceToken, _log, cancellationToken).ConfigureAwait(false);
         }
-        SipAccount account = provisioning.ToSipAccount();
+        catch (Exception e) when (e is SiperbApiException or DeviceNotProvisionedException && !cancellationToken.IsCancellationRequested)
+        {
+            ErrorRecord record = ProvisioningOutcome.ToErrorRecord(e, target.DeviceToken);
+            return FleetStatus.ProvisioningFailed(target.DeviceToken, target.Description, _options.Mode, record.FullyQualifiedErrorId,
+                SecretScrubber.Scrub(record.ErrorDetails?.Message ?? e.Message), ProvisioningOutcome.IsApiUnavailable(e), checkedAt);
+        }
         string? notTestable = RegistrationProbe.WhyNotTestable(account, _options);
         if (notTestable is not null)
         {

@@ -103,7 +103,7 @@ public sealed class TestSiperbRegistrationCommand : SiperbCachingCmdlet
     {
         base.BeginProcessing();
         if (Proxy is not null && ProbeProxy.FromUri(Proxy, null) is null) ThrowInvalidArgument("-Proxy must be an http:// URI such as http://proxy.example.com:3128.", Proxy);
-        var provisioning = new ProvisioningOutcome(ReadThrough, cacheKey: null, asPlainText: false, Log);
+        var provisioning = new ProvisioningService(ReadThrough, cacheKey: null);
         var options = new ProbeOptions(Mode, TimeSpan.FromSeconds(TimeoutSec), Client, AllowUnencrypted.IsPresent);
         _check = new RegistrationCheck(provisioning, Log, options, CertificateWarningDays, Proxy, ProxyCredential);
         RegistrationCheck check = _check;
