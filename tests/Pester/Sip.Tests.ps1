@@ -891,6 +891,7 @@ Describe 'The verdict of -Client JsSIP / SipJs against Kamailio variants' -Skip:
         $script:VariantUser = New-SiperbEmulatorSipUser -Emulator $Emulator -Device @($devices)
         $null = Connect-TestUser -User $VariantUser -Force
         $tokens = @($VariantSpecs | ForEach-Object Token)
+        Write-Host "   Kamailio variants: emulator user ready: $([int]$VariantWatch.Elapsed.TotalMilliseconds) ms"
 
         # The probes (Probe, JsSIP, SipJs at once, each over the five variants) in a child pwsh, started first...
         $out = Join-Path $TestDrive 'variant-probe.json'
@@ -907,16 +908,20 @@ Describe 'The verdict of -Client JsSIP / SipJs against Kamailio variants' -Skip:
 ConvertTo-Json -InputObject @(`$r) -Depth 4 -EnumsAsStrings | Set-Content -LiteralPath '$out'
 "@ -Environment @{ SSL_CERT_FILE = $VariantCa.TrustBundlePath; SIPERB_ACCESS_TOKEN = $VariantUser.Pat; SIPERB_API_BASE_URI = $BaseUri }
 
-        # ...and meanwhile the real clients on the exported files (five node processes at once, one per
-        # variant: one TLS handshake per Kamailio at a time; JsSIP, then SIP.js).
+        # ...and meanwhile the real clients on the exported files: JsSIP and SIP.js on the five variants
+        # at once (ten node processes; two TLS handshakes per Kamailio).
         $exportDir = Join-Path $TestDrive 'variant-configs'
         $script:VariantReal = @{}
-        foreach ($format in 'JsSIP', 'SipJs') {
+        $started = foreach ($format in 'JsSIP', 'SipJs') {
             $files = @($tokens | Get-SiperbProvisioning | Export-SiperbClientConfig -Format $format -Path $exportDir -PassThru)
             $paths = foreach ($token in $tokens) { ($files | Where-Object { $_.Name.StartsWith("$token.") } | Select-Object -First 1).FullName }
-            $runs = @(Invoke-SipClient -Client $format -ConfigPath @($paths) -CaPath $VariantCa.CaPath -TimeoutSec 10)
-            for ($k = 0; $k -lt $tokens.Count; $k++) { $VariantReal["$($tokens[$k])/$format"] = $runs[$k] }
+            @{ Format = $format; Runs = @(Invoke-SipClient -Client $format -ConfigPath @($paths) -CaPath $VariantCa.CaPath -TimeoutSec 10 -NoWait) }
         }
+        foreach ($batch in $started) {
+            $results = @(Wait-SipClient -Run $batch.Runs)
+            for ($k = 0; $k -lt $tokens.Count; $k++) { $VariantReal["$($tokens[$k])/$($batch.Format)"] = $results[$k] }
+        }
+        Write-Host "   Kamailio variants: 10 real-client runs done: $([int]$VariantWatch.Elapsed.TotalSeconds) s"
         $child = Wait-TestChildPwsh $probeChild
         if ($child.ExitCode -ne 0 -or $child.Errors) { throw "The variant probe child failed ($($child.ExitCode)): $($child.Errors) $($child.Output)" }
         $script:VariantProbe = @{}

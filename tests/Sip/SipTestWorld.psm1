@@ -652,6 +652,8 @@ function Invoke-SipClient {
     once (one node process each). Node trusts the test CA through NODE_EXTRA_CA_CERTS (-CaPath).
     -KeepBinding (JsSIP only): exit once registered without unregistering, so the binding stays at
     the registrar (a "live phone").
+    -NoWait: returns the started runs at once; Wait-SipClient -Run collects their results (so JsSIP
+    and SIP.js can run at the same time).
     #>
     [CmdletBinding()]
     param(
@@ -659,7 +661,8 @@ function Invoke-SipClient {
         [Parameter(Mandatory)] [string[]] $ConfigPath,
         [string] $CaPath,
         [ValidateRange(1, 120)] [int] $TimeoutSec = 15,
-        [switch] $KeepBinding
+        [switch] $KeepBinding,
+        [switch] $NoWait
     )
     $script = if ($Client -eq 'JsSIP') { 'register-jssip.js' } else { 'register-sipjs.js' }
     if ($KeepBinding -and $Client -ne 'JsSIP') { throw '-KeepBinding is implemented for JsSIP only.' }
@@ -667,9 +670,23 @@ function Invoke-SipClient {
         $arguments = @((Resolve-Path -LiteralPath $path).ProviderPath, '--timeout-ms', [string]($TimeoutSec * 1000))
         if ($KeepBinding) { $arguments += '--keep-binding' }
         $process = Start-SipNode -Script $script -ArgumentList $arguments -CaPath $CaPath
-        [pscustomobject]@{ Path = $path; Process = $process; Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
+        [pscustomobject]@{ Client = $Client; TimeoutSec = $TimeoutSec; Path = $path; Process = $process
+            Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
     }
-    foreach ($run in $runs) {
+    if ($NoWait) { return $runs }
+    Wait-SipClient -Run $runs
+}
+
+function Wait-SipClient {
+    <#
+    .SYNOPSIS
+    The results of runs started by Invoke-SipClient -NoWait, in their order (see Invoke-SipClient).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object[]] $Run)
+    foreach ($run in $Run) {
+        $Client = $run.Client
+        $TimeoutSec = $run.TimeoutSec
         $process = $run.Process
         if (-not $process.WaitForExit(($TimeoutSec + 10) * 1000)) {
             $process.Kill($true)
@@ -797,5 +814,5 @@ function Get-BrowserTestSkipReason {
 
 Export-ModuleMember -Function Start-ScriptedRegistrar, Stop-ScriptedRegistrar, Get-SipTestTool, Get-SipTestSkipReason, New-SipTestCa, Get-SipFreePort, Start-SipRegistrar,
     Stop-SipRegistrar, Add-SipRegistrarUser, Get-SipRegistrarLogPosition, Get-SipRegistrarLog, Get-SipRegistrarContact,
-    Initialize-SipClient, Invoke-SipClient, Start-SilentWebSocketServer, Get-SilentWebSocketServerEvent, Stop-SilentWebSocketServer,
+    Initialize-SipClient, Invoke-SipClient, Wait-SipClient, Start-SilentWebSocketServer, Get-SilentWebSocketServerEvent, Stop-SilentWebSocketServer,
     Start-SipNode, Get-BrowserTestSkipReason
