@@ -786,6 +786,8 @@ Describe 'No default table wraps a header at 80 or 120 columns' {
             SiperbProvisioning  = @(Get-SiperbDevice | Get-SiperbProvisioning)
             SiperbCacheEntry    = @($null = Get-SiperbDevice -EnableCache -CacheKey views; Clear-SiperbCache -PassThru)
             SiperbClientConfigFile = @(Get-SiperbDevice | Get-SiperbProvisioning | Export-SiperbClientConfig -Format JsSIP -Path (Join-Path $TestDrive 'view-configs') -PassThru)
+            # Devices whose provisioning cannot be had are results too (stage Provisioning): no SIP server needed.
+            SiperbCheckResult   = @(Test-SiperbRegistration -DeviceToken 'no-such-device', 'ios-a1f3' | ConvertTo-SiperbCheckResult)
         }
         $null = Connect-TestUser $Anna -Force -Scope CurrentUser
         # The header of the first table: the lines above its dashes line (more than one: a label wrapped).
@@ -810,7 +812,7 @@ Describe 'No default table wraps a header at 80 or 120 columns' {
     }
 
     It '<Type> at <Width> columns: one header line, every label whole' -TestCases @(
-        foreach ($type in 'SiperbSession', 'SiperbCachedSession', 'SiperbDevice', 'SiperbProvisioning', 'SiperbCacheEntry', 'SiperbClientConfigFile') {
+        foreach ($type in 'SiperbSession', 'SiperbCachedSession', 'SiperbDevice', 'SiperbProvisioning', 'SiperbCacheEntry', 'SiperbClientConfigFile', 'SiperbCheckResult') {
             foreach ($width in 80, 120) { @{ Type = $type; Width = $width } }
         }
     ) {

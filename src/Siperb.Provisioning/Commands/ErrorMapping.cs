@@ -34,12 +34,19 @@ internal static class ErrorMapping
         return record;
     }
 
-    /// <summary>A per-item record for a failure that is not an API call's: the message scrubbed, the id and category given.</summary>
-    public static ErrorRecord ForItem(System.Exception e, string id, ErrorCategory category, object? target)
+    /// <summary>
+    /// A per-item record for a failure that is not an API call's, the id and category given. The
+    /// exception itself is scrubbed, not only the displayed message: <c>$Error[0].Exception.ToString()</c>
+    /// and a transcript show the exception, so one whose message held a secret is replaced by one of the
+    /// same meaning without it (and without the inner exceptions, which may repeat it).
+    /// </summary>
+    public static ErrorRecord ForItem(Exception e, string id, ErrorCategory category, object? target)
     {
-        var record = new ErrorRecord(e, id, category, SecretScrubber.ScrubTarget(target));
-        record.ErrorDetails = new ErrorDetails(SecretScrubber.Scrub(e.Message));
-        return record;
+        string scrubbed = SecretScrubber.Scrub(e.Message);
+        Exception shown = string.Equals(scrubbed, e.Message, StringComparison.Ordinal) && e.InnerException is null
+            ? e
+            : new InvalidOperationException(scrubbed);
+        return new ErrorRecord(shown, id, category, SecretScrubber.ScrubTarget(target));
     }
 
     /// <summary>
