@@ -237,10 +237,14 @@ exit $check.ExitCode
     }
 
     It 'one pipeline gives one result per device, in list order, and exits 2 with the three broken devices named' {
+        # Kamailio 5.6.3 with OpenSSL 3 logs a double free in its TLS layer now and then ('- ignoring')
+        # and goes on serving; only when the results are wrong is its log the likely cause, so it is
+        # named in the reason rather than failing a run whose every result is right.
         $crash = @($Registrar.LogPath | ForEach-Object { Get-Content -LiteralPath $_ } | Where-Object { $_ -match 'freeing already freed pointer|exited by a signal' })
-        $crash | Should -BeNullOrEmpty -Because 'Kamailio''s TLS layer crashed: a fault of the test world, not of the module'
-        $Child.ExitCode | Should -Be 2 -Because "$($Child.Errors)"
-        @($Fleet.Results).DeviceToken | Should -Be @($Specs.Token)
+        $why = if ($crash) { "Kamailio's TLS layer logged: $($crash[0]) (a fault of the test world); child errors: $($Child.Errors)" } else { "$($Child.Errors)" }
+        $Child.ExitCode | Should -Be 2 -Because $why
+        @($Fleet.Results).DeviceToken | Should -Be @($Specs.Token) -Because $why
+        @($Fleet.Results | Where-Object Status -ne 'Ok').DeviceToken | Sort-Object | Should -Be @('broken-password', 'broken-port', 'broken-tls') -Because $why
         $Fleet.Check.ExitCode | Should -Be 2
         $Fleet.Check.Status | Should -Be 'CRITICAL'
         $lines = $Fleet.Check.Output -split "`n"
