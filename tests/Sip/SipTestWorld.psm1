@@ -212,8 +212,14 @@ function Start-KamailioInstance {
         [Parameter(Mandatory)] $Ca,
         [Parameter(Mandatory)] [string] $ProxyDomain,
         [object[]] $User = @(),
-        [Parameter(Mandatory)] $Tools
+        [Parameter(Mandatory)] $Tools,
+        [hashtable] $Setting = @{},
+        [switch] $NoWait
     )
+    # The template's numbers and '#!define' switches (kamailio.cfg's "Variants"); defaults: the plain registrar.
+    $numbers = @{ NonceExpire = 300; MinExpires = 10; MaxExpires = 3600; TcpChildren = 4 }
+    foreach ($key in @($numbers.Keys)) { if ($Setting.ContainsKey($key)) { $numbers[$key] = [int]$Setting[$key] } }
+    $defines = @(foreach ($define in @($Setting['Define'])) { if ($define) { "#!define $define" } }) -join "`n"
     New-Item -ItemType Directory -Path $RunDir -Force | Out-Null
     $ports = @(Get-SipFreePort -Count 3)
     $users = foreach ($u in $User) {
@@ -223,7 +229,9 @@ function Start-KamailioInstance {
         Replace('@@WSS_PORT@@', [string]$ports[0]).Replace('@@UNTRUSTED_PORT@@', [string]$ports[1]).
         Replace('@@WS_PORT@@', [string]$ports[2]).Replace('@@RUN_DIR@@', $RunDir).
         Replace('@@PROXY_DOMAIN@@', $ProxyDomain).Replace('@@ALGORITHM@@', $Algorithm).
-        Replace('@@USERS@@', ($users -join "`n"))
+        Replace('@@USERS@@', ($users -join "`n")).Replace('@@DEFINES@@', $defines).
+        Replace('@@NONCE_EXPIRE@@', [string]$numbers.NonceExpire).Replace('@@MIN_EXPIRES@@', [string]$numbers.MinExpires).
+        Replace('@@MAX_EXPIRES@@', [string]$numbers.MaxExpires).Replace('@@TCP_CHILDREN@@', [string]$numbers.TcpChildren)
     $configPath = Join-Path $RunDir 'kamailio.cfg'
     Set-Content -LiteralPath $configPath -Value $config -Encoding ascii
     Set-Content -LiteralPath (Join-Path $RunDir 'tls.cfg') -Encoding ascii -Value @"
@@ -269,8 +277,23 @@ private_key = $($Ca.UntrustedKeyPath)
         ConfigPath    = $configPath
         LogPath       = $logPath
         CtlSocket     = $ctl
+        PidPath       = $pidPath
+        Watch         = [System.Diagnostics.Stopwatch]::StartNew()
     }
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    if ($NoWait) { return $instance }
+    Wait-KamailioInstance $instance
+}
+
+function Wait-KamailioInstance {
+    # Returns the instance once its control socket, pid file and every port are there (StartMs added); throws if it exits or takes 15 s.
+    param([Parameter(Mandatory)] $Instance)
+    $process = $Instance.Process
+    $Name = $Instance.Name
+    $logPath = $Instance.LogPath
+    $ctl = $Instance.CtlSocket
+    $pidPath = $Instance.PidPath
+    $ports = @($Instance.WssPort, $Instance.UntrustedPort, $Instance.WsPort)
+    $watch = $Instance.Watch
     while ($true) {
         if ($process.HasExited) {
             $log = if (Test-Path -LiteralPath $logPath) { (Get-Content -LiteralPath $logPath -Tail 15) -join "`n" } else { '' }
@@ -279,13 +302,13 @@ private_key = $($Ca.UntrustedKeyPath)
         if ((Test-Path -LiteralPath $ctl) -and (Test-Path -LiteralPath $pidPath) -and
             @($ports | Where-Object { -not (Test-SipPortOpen -Port $_) }).Count -eq 0) { break }
         if ($watch.Elapsed.TotalSeconds -gt 15) {
-            Stop-KamailioInstance $instance
+            Stop-KamailioInstance $Instance
             throw "Kamailio ($Name) was not ready within 15 s (log: $logPath)."
         }
         Start-Sleep -Milliseconds 50
     }
-    $instance | Add-Member -NotePropertyName StartMs -NotePropertyValue ([int]$watch.Elapsed.TotalMilliseconds)
-    $instance
+    $Instance | Add-Member -NotePropertyName StartMs -NotePropertyValue ([int]$watch.Elapsed.TotalMilliseconds) -Force
+    $Instance
 }
 
 function Test-SipPortOpen {
@@ -303,6 +326,8 @@ function Test-SipPortOpen {
 
 function Stop-KamailioInstance {
     param([Parameter(Mandatory)] $Instance)
+    if ($Instance.PSObject.Properties['Stopped']) { return }
+    $Instance | Add-Member -NotePropertyName Stopped -NotePropertyValue $true
     $group = $Instance.Pid
     if (@(Get-ProcessGroupMember -GroupId $group).Count -gt 0) {
         & kill -TERM -- "-$group" 2>$null
@@ -329,42 +354,83 @@ function Start-SipRegistrar {
     CA), WsPort (plain WebSocket); path /ws only. Users: -User @(@{Username; Domain; Password}), known
     to both instances. REGISTER to -ProxyDomain without X-Siperb-Sid and X-Siperb-Uid gets 403.
     Waits until every port accepts connections and the control socket exists (about 0.2 s).
+    .PARAMETER Variant
+    Instead of the MD5 and SHA-256 instances, one MD5 instance per named variant of issue 16 (all
+    started at once, then awaited): Stale (nonce_expire=1, the first authenticated REGISTER of each
+    Call-ID held 2.1 s: '401 stale=true'), MinExpires1200 / MinExpires7200 ('423' with that
+    Min-Expires to the clients' 600 s), Proxy407 (407 / Proxy-Authenticate), Bearer (an authenticated
+    REGISTER without 'Authorization: Bearer' gets '403 Bearer required'). The result's Variants maps
+    each name to its instance.
     .OUTPUTS
     Md5 and Sha256 (the instances: Pid, WssPort, UntrustedPort, WsPort, LogPath, CtlSocket, RunDir),
     and for convenience WssPort / UntrustedPort / WsPort (of Md5), Sha256WssPort, LogPath, Pid (both).
+    With -Variant: Variants (name -> instance) and Instances; Md5 and Sha256 are null.
     #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)] $Ca,
         [Parameter(Mandatory)] [string] $Path,
         [object[]] $User = @(),
-        [string] $ProxyDomain = 'proxy.test'
+        [string] $ProxyDomain = 'proxy.test',
+        [ValidateSet('Stale', 'MinExpires1200', 'MinExpires7200', 'Proxy407', 'Bearer')] [string[]] $Variant
     )
     $tools = Get-SipTestTool
     if (-not $tools.Kamailio) { throw "Kamailio is not installed; run: apt-get install -y $script:KamailioPackages" }
     New-Item -ItemType Directory -Path $Path -Force | Out-Null
     $Path = (Resolve-Path -LiteralPath $Path).ProviderPath
-    $instances = @()
+    $variantSettings = @{
+        # 8 TCP workers: each held REGISTER blocks one for 2.1 s.
+        Stale          = @{ Define = 'VARIANT_STALE'; NonceExpire = 1; TcpChildren = 8 }
+        MinExpires1200 = @{ MinExpires = 1200 }
+        MinExpires7200 = @{ MinExpires = 7200; MaxExpires = 86400 }
+        Proxy407       = @{ Define = 'VARIANT_PROXY407' }
+        Bearer         = @{ Define = 'VARIANT_BEARER' }
+    }
+    $specs = if ($Variant) {
+        foreach ($name in $Variant) { @{ Name = $name; Algorithm = 'MD5'; Setting = $variantSettings[$name] } }
+    } else {
+        @{ Name = 'md5'; Algorithm = 'MD5'; Setting = @{} }, @{ Name = 'sha256'; Algorithm = 'SHA-256'; Setting = @{} }
+    }
+    $instances = [System.Collections.Generic.List[object]]::new()
     try {
-        foreach ($spec in @(@('md5', 'MD5'), @('sha256', 'SHA-256'))) {
-            $attempt = 0
+        # Launch all, then await all (each ~0.15 s to ready); a port handed out free may have been
+        # taken before Kamailio bound it: up to two more tries with new ones.
+        $starting = foreach ($spec in $specs) {
+            @{ Spec = $spec; Instance = Start-KamailioInstance -Name $spec.Name -Algorithm $spec.Algorithm -RunDir (Join-Path $Path $spec.Name) -Ca $Ca `
+                    -ProxyDomain $ProxyDomain -User $User -Tools $tools -Setting $spec.Setting -NoWait }
+        }
+        foreach ($entry in $starting) {
+            $attempt = 1
+            $instance = $entry.Instance
             while ($true) {
-                $attempt++
                 try {
-                    $instances += Start-KamailioInstance -Name $spec[0] -Algorithm $spec[1] -RunDir (Join-Path $Path $spec[0]) -Ca $Ca `
-                        -ProxyDomain $ProxyDomain -User $User -Tools $tools
+                    $instances.Add((Wait-KamailioInstance $instance))
                     break
                 } catch {
-                    # A port handed out free may have been taken before Kamailio bound it: try new ones.
-                    if ($attempt -ge 3) { throw }
+                    Stop-KamailioInstance $instance
+                    if (++$attempt -gt 3) { throw }
+                    $spec = $entry.Spec
+                    $instance = Start-KamailioInstance -Name $spec.Name -Algorithm $spec.Algorithm -RunDir (Join-Path $Path $spec.Name) -Ca $Ca `
+                        -ProxyDomain $ProxyDomain -User $User -Tools $tools -Setting $spec.Setting -NoWait
                 }
             }
         }
     } catch {
+        foreach ($entry in $starting) { if ($entry.Instance -and -not $instances.Contains($entry.Instance)) { Stop-KamailioInstance $entry.Instance } }
         foreach ($instance in $instances) { Stop-KamailioInstance $instance }
         throw
     }
+    $instances = $instances.ToArray()
+    if ($Variant) {
+        $map = [ordered]@{}
+        foreach ($instance in $instances) { $map[$instance.Name] = $instance }
+        return [pscustomobject]@{
+            Md5 = $null; Sha256 = $null; Variants = $map; Instances = $instances
+            LogPath = @($instances.LogPath); Pid = @($instances.Pid); ProxyDomain = $ProxyDomain; Kamcmd = $tools.Kamcmd; Path = $Path
+        }
+    }
     [pscustomobject]@{
+        Variants      = $null
         Md5           = $instances[0]
         Sha256        = $instances[1]
         Instances     = $instances
@@ -383,11 +449,13 @@ function Start-SipRegistrar {
 function Stop-SipRegistrar {
     <#
     .SYNOPSIS
-    Stops both Kamailio instances: SIGTERM to each process group, SIGKILL after 8 s; returns when no
+    Stops its Kamailio instances: SIGTERM to each process group (all at once), SIGKILL after 8 s; returns when no
     process of either group is left.
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Registrar)
+    # SIGTERM to every group first, so the instances shut down (~2 s each) at the same time.
+    foreach ($instance in $Registrar.Instances) { & kill -TERM -- "-$($instance.Pid)" 2>$null }
     foreach ($instance in $Registrar.Instances) { Stop-KamailioInstance $instance }
 }
 
@@ -584,6 +652,8 @@ function Invoke-SipClient {
     once (one node process each). Node trusts the test CA through NODE_EXTRA_CA_CERTS (-CaPath).
     -KeepBinding (JsSIP only): exit once registered without unregistering, so the binding stays at
     the registrar (a "live phone").
+    -NoWait: returns the started runs at once; Wait-SipClient -Run collects their results (so JsSIP
+    and SIP.js can run at the same time).
     #>
     [CmdletBinding()]
     param(
@@ -591,7 +661,8 @@ function Invoke-SipClient {
         [Parameter(Mandatory)] [string[]] $ConfigPath,
         [string] $CaPath,
         [ValidateRange(1, 120)] [int] $TimeoutSec = 15,
-        [switch] $KeepBinding
+        [switch] $KeepBinding,
+        [switch] $NoWait
     )
     $script = if ($Client -eq 'JsSIP') { 'register-jssip.js' } else { 'register-sipjs.js' }
     if ($KeepBinding -and $Client -ne 'JsSIP') { throw '-KeepBinding is implemented for JsSIP only.' }
@@ -599,9 +670,23 @@ function Invoke-SipClient {
         $arguments = @((Resolve-Path -LiteralPath $path).ProviderPath, '--timeout-ms', [string]($TimeoutSec * 1000))
         if ($KeepBinding) { $arguments += '--keep-binding' }
         $process = Start-SipNode -Script $script -ArgumentList $arguments -CaPath $CaPath
-        [pscustomobject]@{ Path = $path; Process = $process; Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
+        [pscustomobject]@{ Client = $Client; TimeoutSec = $TimeoutSec; Path = $path; Process = $process
+            Out = $process.StandardOutput.ReadToEndAsync(); Err = $process.StandardError.ReadToEndAsync() }
     }
-    foreach ($run in $runs) {
+    if ($NoWait) { return $runs }
+    Wait-SipClient -Run $runs
+}
+
+function Wait-SipClient {
+    <#
+    .SYNOPSIS
+    The results of runs started by Invoke-SipClient -NoWait, in their order (see Invoke-SipClient).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object[]] $Run)
+    foreach ($run in $Run) {
+        $Client = $run.Client
+        $TimeoutSec = $run.TimeoutSec
         $process = $run.Process
         if (-not $process.WaitForExit(($TimeoutSec + 10) * 1000)) {
             $process.Kill($true)
@@ -729,5 +814,5 @@ function Get-BrowserTestSkipReason {
 
 Export-ModuleMember -Function Start-ScriptedRegistrar, Stop-ScriptedRegistrar, Get-SipTestTool, Get-SipTestSkipReason, New-SipTestCa, Get-SipFreePort, Start-SipRegistrar,
     Stop-SipRegistrar, Add-SipRegistrarUser, Get-SipRegistrarLogPosition, Get-SipRegistrarLog, Get-SipRegistrarContact,
-    Initialize-SipClient, Invoke-SipClient, Start-SilentWebSocketServer, Get-SilentWebSocketServerEvent, Stop-SilentWebSocketServer,
+    Initialize-SipClient, Invoke-SipClient, Wait-SipClient, Start-SilentWebSocketServer, Get-SilentWebSocketServerEvent, Stop-SilentWebSocketServer,
     Start-SipNode, Get-BrowserTestSkipReason

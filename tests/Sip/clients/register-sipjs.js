@@ -47,7 +47,7 @@ const timer = setTimeout(() => {
 }, timeoutMs);
 
 (async () => {
-  const { UserAgent, Registerer } = await import('sip.js');
+  const { UserAgent, Registerer, RegistererState } = await import('sip.js');
   ua = new UserAgent({ ...o.userAgentOptions, uri: UserAgent.makeURI(o.userAgentOptions.uri) });
   ua.delegate = {
     onDisconnect: (error) => {
@@ -68,6 +68,11 @@ const timer = setTimeout(() => {
   }
 
   const accepted = new Promise((resolve) => {
+    // After a 423 SIP.js registers again on its own, without this request's delegate: the
+    // Registerer's state is what says it registered.
+    registerer.stateChange.addListener((state) => {
+      if (state === RegistererState.Registered) resolve({ ok: true, message: { statusCode: 200, reasonPhrase: 'OK (Registerer state)' } });
+    });
     registerer.register({
       requestDelegate: {
         onAccept: (response) => resolve({ ok: true, message: response.message }),
