@@ -236,12 +236,13 @@ function Get-PesterModulePath {
 }
 
 function Split-PesterSuite {
-    # Greedy longest-first into -Count groups by the seconds each file took on a quiet two-core
-    # machine (Invoke-PesterSuites prints them); the order inside a group stays by name.
+    # Greedy longest-first into -Count groups by the seconds each file took in the two-group run on a
+    # quiet two-core machine (Invoke-PesterSuites prints them); the order inside a group stays by name.
     param([int] $Count)
     $seconds = @{
-        'Hardening' = 60; 'Sip' = 75; 'Cache' = 40; 'Ergonomics' = 35; 'Fleet' = 30; 'Registration' = 16; 'ClientLoaders' = 13
-        'Faults' = 13; 'Parallel' = 9; 'Module' = 9; 'Help' = 9; 'Request' = 7; 'Compat' = 5; 'Examples' = 5
+        'Sip' = 62; 'Cache' = 54; 'Ergonomics' = 50; 'Hardening' = 45; 'ClientConfig' = 28; 'ClientLoaders' = 22; 'Registration' = 15
+        'Faults' = 13; 'Fleet' = 12; 'Device' = 9; 'Parallel' = 8; 'Module' = 8; 'Compat' = 8; 'Help' = 8; 'Examples' = 6; 'Request' = 6
+        'Provisioning' = 5
     }
     $files = @(Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name)
     $groups = @(for ($i = 0; $i -lt [Math]::Max(1, $Count); $i++) { [pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0 } })

@@ -95,7 +95,7 @@ Describe 'Item 1: a cache entry answers only the credentials it was stored for' 
         (Get-DeviceCall).Count | Should -Be 2
         @($provisioningErrors).Count | Should -Be 2
         # stale-if-error: the API failing must not hand the entry to this caller either
-        Add-SiperbEmulatorFault -Emulator $Emulator -Route Any -Times 100 -Fault @{ Status = 503 } | Out-Null
+        Add-SiperbEmulatorFault -Emulator $Emulator -Route Any -Times 100 -Fault @{ Status = 503; Headers = @{ 'Retry-After' = '0' } } | Out-Null
         $stale = @(Get-SiperbProvisioning 'script-proxy' -UserId $Anna.UserId -SessionToken $secure -ApiBaseUri $BaseUri -EnableCache -Refresh -WarningVariable staleWarnings -WarningAction SilentlyContinue -ErrorAction SilentlyContinue)
         $stale.Count | Should -Be 0
         $staleDevices = @(Get-SiperbDevice -UserId $Anna.UserId -SessionToken $secure -ApiBaseUri $BaseUri -EnableCache -Refresh -WarningAction SilentlyContinue -ErrorAction SilentlyContinue)
