@@ -240,9 +240,9 @@ function Split-PesterSuite {
     # quiet two-core machine (Invoke-PesterSuites prints them); the order inside a group stays by name.
     param([int] $Count)
     $seconds = @{
-        'Sip' = 62; 'Cache' = 54; 'Ergonomics' = 50; 'Hardening' = 45; 'ClientConfig' = 28; 'ClientLoaders' = 22; 'Registration' = 15
-        'Faults' = 13; 'Fleet' = 12; 'Device' = 9; 'Parallel' = 8; 'Module' = 8; 'Compat' = 8; 'Help' = 8; 'Examples' = 6; 'Request' = 6
-        'Provisioning' = 5
+        'Sip' = 54; 'Cache' = 53; 'ClientLoaders' = 48; 'Hardening' = 44; 'Ergonomics' = 37; 'Registration' = 15; 'Faults' = 13
+        'Fleet' = 12; 'Parallel' = 10; 'Compat' = 10; 'Module' = 9; 'Help' = 8; 'Examples' = 8; 'Request' = 7; 'ClientConfig' = 6
+        'Provisioning' = 3; 'Device' = 2; 'Secrets' = 2; 'Session' = 2
     }
     $files = @(Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name)
     $groups = @(for ($i = 0; $i -lt [Math]::Max(1, $Count); $i++) { [pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0 } })
