@@ -236,13 +236,14 @@ function Get-PesterModulePath {
 }
 
 function Split-PesterSuite {
-    # Greedy longest-first into -Count groups by the seconds each file took in the two-group run on a
-    # quiet two-core machine (Invoke-PesterSuites prints them); the order inside a group stays by name.
+    # Greedy longest-first into -Count groups by the seconds each file took in two-group runs on a quiet
+    # two-core machine (Invoke-PesterSuites prints them; typical of three fresh-clone runs, which vary by
+    # up to 2x per file); the order inside a group stays by name.
     param([int] $Count)
     $seconds = @{
-        'Sip' = 54; 'Cache' = 53; 'ClientLoaders' = 48; 'Hardening' = 44; 'Ergonomics' = 37; 'Registration' = 15; 'Faults' = 13
-        'Fleet' = 12; 'Parallel' = 10; 'Compat' = 10; 'Module' = 9; 'Help' = 8; 'Examples' = 8; 'Request' = 7; 'ClientConfig' = 6
-        'Provisioning' = 3; 'Device' = 2; 'Secrets' = 2; 'Session' = 2
+        'Sip' = 55; 'Ergonomics' = 45; 'Cache' = 45; 'Hardening' = 42; 'ClientLoaders' = 25; 'ClientConfig' = 15; 'Registration' = 15
+        'Faults' = 14; 'Fleet' = 12; 'Parallel' = 9; 'Module' = 8; 'Help' = 8; 'Examples' = 8; 'Compat' = 7; 'Request' = 6
+        'Device' = 3; 'Provisioning' = 2; 'Secrets' = 2; 'Session' = 2
     }
     $files = @(Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name)
     $groups = @(for ($i = 0; $i -lt [Math]::Max(1, $Count); $i++) { [pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0 } })
