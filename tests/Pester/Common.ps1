@@ -56,6 +56,35 @@ function Assert-NoSecret {
 
 # Makes every cache entry of $Kind ('devices', 'provisioning', 'session') $Age old, as time would:
 # freshness is tested by ageing entries, never by sleeping.
+# Runs $Block at -Verbose -Debug, adds the text of every stream to the suite's $script:Recorded (searched for
+# secrets at the end), and returns its output, errors, verbose messages and time.
+function Invoke-Recorded([scriptblock] $Block) {
+    $VerbosePreference = 'Continue'
+    $DebugPreference = 'Continue'
+    $WarningPreference = 'Continue'
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $collected = [System.Collections.Generic.List[object]]::new()
+    try {
+        & $Block *>&1 | ForEach-Object { $collected.Add($_) }
+    } catch {
+        $collected.Add($_)   # a terminating error: what came before it is kept too
+    }
+    $all = $collected.ToArray()
+    $clock.Stop()
+    $text = foreach ($record in $all) {
+        $record | Out-String -Width 4096
+        if ($record -is [System.Management.Automation.ErrorRecord]) { $record.Exception.ToString() }
+    }
+    $script:Recorded.Add(($text -join "`n"))
+    $streams = 'ErrorRecord', 'VerboseRecord', 'DebugRecord', 'WarningRecord', 'InformationRecord'
+    [pscustomobject]@{
+        Output  = @($all | Where-Object { $_.GetType().Name -notin $streams })
+        Errors  = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        Verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        Seconds = $clock.Elapsed.TotalSeconds
+    }
+}
+
 function Set-CacheEntryAge([string] $Kind, [timespan] $Age) {
     foreach ($file in Get-ChildItem -LiteralPath $env:SIPERB_CACHE_DIR -Filter '*.entry' -File) {
         $json = Get-Content -LiteralPath $file.FullName -Raw | ConvertFrom-Json

@@ -8,30 +8,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Recorded = [System.Collections.Generic.List[string]]::new()
 
-    # Runs $Block at -Verbose -Debug, keeps the text of every stream, returns output and errors.
-    function Invoke-Recorded([scriptblock] $Block) {
-        $VerbosePreference = 'Continue'
-        $DebugPreference = 'Continue'
-        $collected = [System.Collections.Generic.List[object]]::new()
-        try {
-            & $Block *>&1 | ForEach-Object { $collected.Add($_) }
-        } catch {
-            $collected.Add($_)
-        }
-        $all = $collected.ToArray()
-        $text = foreach ($record in $all) {
-            $record | Out-String -Width 4096
-            if ($record -is [System.Management.Automation.ErrorRecord]) { $record.Exception.ToString() }
-        }
-        $script:Recorded.Add(($text -join "`n"))
-        $streams = 'ErrorRecord', 'VerboseRecord', 'DebugRecord', 'WarningRecord', 'InformationRecord'
-        [pscustomobject]@{
-            Output  = @($all | Where-Object { $_.GetType().Name -notin $streams })
-            Errors  = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
-            Verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
-        }
-    }
-
     function Connect-Anna([int] $MaximumRetryCount = 2, [int] $TimeoutSec = 10) {
         $session = Get-SiperbSession -AccessToken (ConvertTo-TestSecureString $Anna.Pat) -ApiBaseUri $BaseUri -Scope Process -Force `
             -MaximumRetryCount $MaximumRetryCount -RetryIntervalSec 0 -TimeoutSec $TimeoutSec
