@@ -225,21 +225,19 @@ public class ApiSessionTests
     private sealed class CountingLog : IClientLog
     {
         private readonly string _text;
-        private readonly int _expected;
-        private readonly TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _seen;
+        private readonly Countdown _seen;
 
         public CountingLog(string text, int expected)
         {
             _text = text;
-            _expected = expected;
+            _seen = new Countdown(expected);
         }
 
-        public Task AllSeen => _allSeen.Task;
+        public Task AllSeen => _seen.Reached;
 
         public void Verbose(string message)
         {
-            if (message.Contains(_text) && Interlocked.Increment(ref _seen) >= _expected) _allSeen.TrySetResult();
+            if (message.Contains(_text)) _seen.Signal();
         }
 
         public void Debug(string message)

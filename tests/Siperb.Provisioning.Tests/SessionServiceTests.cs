@@ -199,17 +199,15 @@ public sealed class SessionServiceTests : IDisposable
     private sealed class LockWatchingStorage : ICacheStorage
     {
         private readonly ICacheStorage _inner;
-        private readonly int _expected;
-        private readonly TaskCompletionSource _allAsked = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _asked;
+        private readonly Countdown _asked;
 
         public LockWatchingStorage(ICacheStorage inner, int expected)
         {
             _inner = inner;
-            _expected = expected;
+            _asked = new Countdown(expected);
         }
 
-        public Task AllAsked => _allAsked.Task;
+        public Task AllAsked => _asked.Reached;
 
         public string Description => _inner.Description;
 
@@ -225,21 +223,16 @@ public sealed class SessionServiceTests : IDisposable
 
         public IDisposable? TryLock(TimeSpan wait, CancellationToken cancellationToken)
         {
-            Asked();
+            _asked.Signal();
             return _inner.TryLock(wait, cancellationToken);
         }
 
         public Task<IDisposable?> TryLockAsync(TimeSpan wait, CancellationToken cancellationToken)
         {
-            Asked();
+            _asked.Signal();
             return _inner.TryLockAsync(wait, cancellationToken);
         }
 
         public void RemoveLeftovers(bool all) => _inner.RemoveLeftovers(all);
-
-        private void Asked()
-        {
-            if (Interlocked.Increment(ref _asked) >= _expected) _allAsked.TrySetResult();
-        }
     }
 }
