@@ -12,11 +12,12 @@
                en-US/about_Siperb.Provisioning.help.txt from docs/*.md into the module folder:
                PlatyPS's New-ExternalHelp when platyPS is installed, else .config/build/ConvertTo-MamlHelp.ps1.
       Test     Build, publish the compatibility hosts of tests/Compat once (reused while unchanged),
-               then every Pester suite (in a child pwsh, against the emulator; the Compat suite runs
+               then every Pester suite (in two child pwsh runners that take the files in turn, longest
+               first, against the emulator; the Compat suite runs
                the module on PowerShell 7.4 / .NET 8 and sees it refused on 7.2 / .NET 6; the SIP suite
                also against a local Kamailio and Node's JsSIP / SIP.js, skipped with one line saying
-               what to install where they are missing), the xunit tests (beside the Pester suites;
-               -SerialTests runs them after) and the Package check;
+               what to install where they are missing), the xunit tests and the Package check beside
+               them (-SerialTests: one runner, then the package check, then xunit);
                prints one line 'tests: N passed, N failed, N skipped' and fails on any failure.
       Package  Build, publish the module to a temporary local PSResourceGet repository, install it
                from there into a fresh pwsh (empty HOME, empty user module path), import it by name,
@@ -45,7 +46,7 @@ param(
     # Bench only: a fast smoke run with few repetitions.
     [switch] $Quick,
 
-    # Test only: run the xunit tests after the Pester suites instead of beside them.
+    # Test only: one Pester runner, then the package check, then the xunit tests, instead of all at once.
     [switch] $SerialTests,
 
     # Bench only: just the import cost (case a), written to out/bench-import.md instead of docs/benchmarks.md.
@@ -69,6 +70,8 @@ $DocsDir = Join-Path $Root 'docs'
 $BuildTools = Join-Path $Root '.config/build'
 $PesterVersion = '5.7.1'
 $script:ModuleBuilt = $false
+# How many Pester runners the Test task starts (-SerialTests: one).
+$PesterRunnerCount = 2
 
 # The same PowerShell that runs this script, started as a child process.
 . (Join-Path $Root '.config/build/ChildPwsh.ps1')
@@ -235,35 +238,59 @@ function Get-PesterModulePath {
     return $manifest
 }
 
-function Split-PesterSuite {
-    # Greedy longest-first into -Count groups by the seconds each file took in two-group runs on a quiet
-    # two-core machine (Invoke-PesterSuites prints them; typical of three fresh-clone runs, which vary by
-    # up to 2x per file); the order inside a group stays by name.
-    param([int] $Count)
+function Get-PesterSuiteOrder {
+    # Longest first, by the seconds each file took in the Test task on a quiet two-core machine
+    # (Invoke-PesterSuites prints them; a new file counts 10 s). The runners take files from this list in
+    # turn (see -ClaimPath there), so the long ones start early and the short ones fill the gaps at the end.
     $seconds = @{
-        'Sip' = 55; 'Ergonomics' = 45; 'Cache' = 45; 'Hardening' = 42; 'ClientLoaders' = 25; 'ClientConfig' = 15; 'Registration' = 15
-        'Faults' = 14; 'Fleet' = 12; 'Parallel' = 9; 'Module' = 8; 'Help' = 8; 'Examples' = 8; 'Compat' = 7; 'Request' = 6
-        'Device' = 3; 'Provisioning' = 2; 'Secrets' = 2; 'Session' = 2
+        'Sip' = 55; 'Hardening' = 46; 'Cache' = 45; 'Ergonomics' = 36; 'ClientLoaders' = 24; 'Fleet' = 22; 'ClientConfig' = 22
+        'Compat' = 20; 'Registration' = 15; 'Faults' = 12; 'Parallel' = 9; 'Help' = 8; 'Examples' = 8; 'Module' = 6; 'Request' = 5
+        'Provisioning' = 3; 'Session' = 3; 'Device' = 2; 'Secrets' = 2
     }
     $files = @(Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name)
-    $groups = @(for ($i = 0; $i -lt [Math]::Max(1, $Count); $i++) { [pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0 } })
-    foreach ($file in @($files | Sort-Object { $name = $_.Name -replace '\.Tests\.ps1$'; if ($seconds.Contains($name)) { $seconds[$name] } else { 10 } } -Descending)) {
-        $name = $file.Name -replace '\.Tests\.ps1$'
-        $target = $groups | Sort-Object Seconds | Select-Object -First 1
-        $target.Files.Add($file.FullName)
-        $target.Seconds += $(if ($seconds.Contains($name)) { $seconds[$name] } else { 10 })
-    }
-    , @($groups | ForEach-Object { , @($_.Files | Sort-Object) })
+    @($files | Sort-Object @{ Expression = { $name = $_.Name -replace '\.Tests\.ps1$'; if ($seconds.Contains($name)) { $seconds[$name] } else { 10 } }; Descending = $true },
+        Name | ForEach-Object FullName)
 }
 
 function Invoke-Test {
+    # The test processes are short-lived and start cold: most of their CPU goes to the JIT, and with the
+    # runtime's defaults a fifth of it re-compiles warm methods (tiered PGO's instrumented tier, then
+    # tier 1) that a few seconds later are thrown away with the process. For this process tree only, no
+    # PGO tier and a later tier-up cut the suites' CPU by about 30 % (Cache.Tests alone: 45 s -> 31 s of
+    # CPU) on a two-core machine where they compete for the cores. The module's behaviour does not change
+    # with the JIT's tiering; the benchmarks (Bench task) run with the runtime's defaults.
+    $tuning = @{ DOTNET_TieredPGO = '0'; DOTNET_TC_CallCountThreshold = '1000' }
+    $saved = @{}
+    foreach ($name in $tuning.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $tuning[$name])
+    }
+    try { Invoke-TestRun }
+    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+}
+
+function Invoke-TestRun {
+    # What the suites need, built at once on both cores: the emulator and the compatibility hosts in the
+    # background (the hosts are published once into out/compat and reused while their inputs are
+    # unchanged), the module here.
+    Write-Host '== Build emulator (in the background)'
+    $emulatorLog = Join-Path $Out 'emulator-build.log'
+    New-Item -ItemType Directory -Path $Out -Force | Out-Null
+    $emulatorBuild = Start-Process -FilePath 'dotnet' -NoNewWindow -PassThru -RedirectStandardOutput $emulatorLog -RedirectStandardError "$emulatorLog.err" -ArgumentList @(
+        'build', "`"$(Join-Path $Root 'tests/Siperb.Emulator/Siperb.Emulator.csproj')`"", '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:NoSummary', '-o', "`"$EmulatorOut`"")
+    $null = $emulatorBuild.Handle
+    Write-Host '== Compatibility hosts, PowerShell 7.4 on .NET 8 and 7.2 on .NET 6 (in the background)'
+    $compatJob = Start-ThreadJob -ArgumentList (Join-Path $Root 'tests/Compat/Build-CompatHost.ps1'), (Join-Path $Out 'compat') -ScriptBlock {
+        param($script, $path) & $script -OutPath $path }
     if (-not $script:ModuleBuilt) { Invoke-Build }
-    Invoke-BuildEmulator
-    # Published once into out/compat and reused while their inputs are unchanged; the Compat suite runs them.
-    Write-Host '== Compatibility hosts (PowerShell 7.4 on .NET 8, PowerShell 7.2 on .NET 6)'
-    $compat = & (Join-Path $Root 'tests/Compat/Build-CompatHost.ps1') -OutPath (Join-Path $Out 'compat')
-    Write-Host "   $(if ($compat.Built) { 'published ' + ($compat.Built -join ', ') } else { 'inputs unchanged, reused' }) in $([int]$compat.Seconds) s"
     $pester = Get-PesterModulePath
+    $emulatorBuild.WaitForExit()
+    if ($emulatorBuild.ExitCode -ne 0) {
+        Get-Content -LiteralPath $emulatorLog, "$emulatorLog.err" -ErrorAction Ignore | Out-Host
+        throw "Building the emulator failed with exit code $($emulatorBuild.ExitCode)."
+    }
+    $compat = Receive-Job $compatJob -Wait -AutoRemoveJob -ErrorAction Stop
+    Write-Host "   emulator built; compatibility hosts $(if ($compat.Built) { 'published: ' + ($compat.Built -join ', ') } else { 'reused (inputs unchanged)' }) in $([int]$compat.Seconds) s"
     $resultsDir = Join-Path $Out 'test-results'
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
     New-Item -ItemType Directory -Path $resultsDir -Force | Out-Null
@@ -282,35 +309,41 @@ function Invoke-Test {
         $null = $xunit.Handle   # keeps the exit code readable after the process ends
     }
 
-    # The Pester suites in two child processes at once, each with its own emulators and test drives:
-    # they mostly wait (child processes, Kamailio, Node), so two groups use both cores. The groups are
-    # balanced by the seconds each file took on a quiet two-core machine (a new file counts 10 s).
-    $groups = Split-PesterSuite -Count $(if ($SerialTests) { 1 } else { 2 })
+    # The Pester suites in $runnerCount child processes at once, each with its own emulators and test
+    # drives. Every runner gets the whole list, longest file first, and takes the next file nobody has
+    # claimed yet (Invoke-PesterSuites -ClaimPath): the runners stay busy to the end whatever a file
+    # takes on the day, and the package check runs beside them.
+    $runnerCount = if ($SerialTests) { 1 } else { $PesterRunnerCount }
+    $suiteFiles = Get-PesterSuiteOrder
+    $claims = Join-Path $resultsDir 'claims'
     # JsSIP, SIP.js and esbuild for the SIP suites, installed once here (npm ci, when node_modules is
-    # missing or older than the lock file) so that two groups never run npm ci in one folder at once.
+    # missing or older than the lock file) so that two runners never run npm ci in one folder at once.
     if (Get-Command npm -ErrorAction Ignore) {
         try { Import-Module (Join-Path $Root 'tests/Sip/SipTestWorld.psm1') -Force; Initialize-SipClient }
         catch { Write-Host "   npm ci in tests/Sip/clients failed: $_ (the SIP suites say what is missing)" }
     }
+    $runnerFile = Join-Path $Root 'tests/Invoke-PesterSuites.ps1'
     $pesterArguments = @('-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"),
-        '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll'))
-    $background = @()
-    for ($i = 1; $i -lt $groups.Count; $i++) {
-        $log = Join-Path $resultsDir "pester-$i.log"
-        Write-Host "== Pester suites, group $($i + 1) of $($groups.Count), in the background (output: $log): $(($groups[$i] | Split-Path -Leaf) -join ', ')"
-        $arguments = @($PwshCommand | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/Invoke-PesterSuites.ps1')) +
-            $pesterArguments + @('-SummaryPath', (Join-Path $resultsDir "pester-summary-$i.json"), '-Path', ($groups[$i] -join ','))
-        $quoted = $arguments | ForEach-Object { '"' + ($_ -replace '"', '\"') + '"' }
-        $process = Start-Process -FilePath $PwshCommand[0] -ArgumentList $quoted -RedirectStandardOutput $log -RedirectStandardError "$log.err" -NoNewWindow -PassThru
-        $null = $process.Handle
-        $background += [pscustomobject]@{ Process = $process; Log = $log; Index = $i }
+        '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll'), '-ClaimPath', $claims, '-Path', ($suiteFiles -join ','))
+    Write-Host "== Pester suites: $($suiteFiles.Count) files, longest first, taken in turn by $runnerCount runner(s): $(($suiteFiles | Split-Path -Leaf) -join ', ')"
+    $runners = @()
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    if ($SerialTests) {
+        Invoke-ChildPwsh -File $runnerFile -AllowFailure -ArgumentList ($pesterArguments + @('-SummaryPath', (Join-Path $resultsDir 'pester-summary-0.json'))) | Out-Null
+    } else {
+        for ($i = 0; $i -lt $runnerCount; $i++) {
+            $log = Join-Path $resultsDir "pester-$i.log"
+            $arguments = @($PwshCommand | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runnerFile) +
+                $pesterArguments + @('-SummaryPath', (Join-Path $resultsDir "pester-summary-$i.json"))
+            $quoted = $arguments | ForEach-Object { '"' + ($_ -replace '"', '\"') + '"' }
+            $process = Start-Process -FilePath $PwshCommand[0] -ArgumentList $quoted -RedirectStandardOutput $log -RedirectStandardError "$log.err" -NoNewWindow -PassThru
+            $null = $process.Handle
+            $runners += [pscustomobject]@{ Process = $process; Log = $log; Index = $i }
+            Write-Host "   runner $($i + 1) started (output: $log)"
+        }
     }
-    Write-Host "== Pester suites, group 1 of $($groups.Count) (child pwsh, against the emulator): $(($groups[0] | Split-Path -Leaf) -join ', ')"
-    Invoke-ChildPwsh -File (Join-Path $Root 'tests/Invoke-PesterSuites.ps1') -AllowFailure -ArgumentList ($pesterArguments +
-        @('-SummaryPath', (Join-Path $resultsDir 'pester-summary-0.json'), '-Path', ($groups[0] -join ','))) | Out-Null
 
-    # The package check (publish, install into a clean process, help, quick start) counts as one test;
-    # it runs while the other groups finish.
+    # The package check (publish, install into a clean process, help, quick start) counts as one test.
     $packageWatch = [Diagnostics.Stopwatch]::StartNew()
     $packageCounts = try {
         Invoke-Package
@@ -321,16 +354,42 @@ function Invoke-Test {
     }
     Write-Host "   package check took $([int]$packageWatch.Elapsed.TotalSeconds) s"
 
-    foreach ($group in $background) {
-        $group.Process.WaitForExit()
-        Write-Host "== Pester suites, group $($group.Index + 1), as they ran in the background"
-        Get-Content -LiteralPath $group.Log, "$($group.Log).err" -ErrorAction Ignore | Out-Host
+    if ($runners) {
+        # A line per file as a runner takes it, until all are done; then each runner's whole output.
+        Write-Host '== Pester suites, as the runners take them'
+        $shown = @{}
+        do {
+            $running = @($runners | Where-Object { -not $_.Process.HasExited }).Count
+            foreach ($claim in @(Get-ChildItem -LiteralPath $claims -Filter '*.claim' -ErrorAction Ignore | Sort-Object LastWriteTimeUtc)) {
+                if ($shown.ContainsKey($claim.Name)) { continue }
+                $shown[$claim.Name] = $true
+                Write-Host ('   {0,4:N0} s  {1}' -f $watch.Elapsed.TotalSeconds, ($claim.Name -replace '\.claim$'))
+            }
+            if ($running) { Start-Sleep -Milliseconds 500 }
+        } while ($running)
+        Write-Host ('   all done at {0:N0} s' -f $watch.Elapsed.TotalSeconds)
+    }
+    foreach ($runner in $runners) {
+        $runner.Process.WaitForExit()
+        Write-Host "== Pester suites, runner $($runner.Index + 1) of $runnerCount"
+        Get-Content -LiteralPath $runner.Log, "$($runner.Log).err" -ErrorAction Ignore | Out-Host
+        if ($runner.Process.ExitCode -ne 0) { Write-Host "   runner $($runner.Index + 1) exited with code $($runner.Process.ExitCode)" }
     }
     $pesterCounts = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
-    for ($i = 0; $i -lt $groups.Count; $i++) {
+    $ranFiles = @()
+    for ($i = 0; $i -lt $runnerCount; $i++) {
         $summary = Join-Path $resultsDir "pester-summary-$i.json"
-        $counts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+        $counts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Files = @() } }
         $pesterCounts.Passed += [int]$counts.Passed; $pesterCounts.Failed += [int]$counts.Failed; $pesterCounts.Skipped += [int]$counts.Skipped
+        $ranFiles += @($counts.Files)
+    }
+    # Every file once: a runner that died after claiming a file must not make its tests vanish.
+    foreach ($file in $suiteFiles | Split-Path -Leaf) {
+        $times = @($ranFiles | Where-Object { $_ -eq $file }).Count
+        if ($times -ne 1) {
+            Write-Host "   Pester file $file ran $times times, not once" -ForegroundColor Red
+            $pesterCounts.Failed++
+        }
     }
 
     if ($xunit) {
