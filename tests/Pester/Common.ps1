@@ -146,3 +146,31 @@ function Wait-TestChildPwsh($Child, [int] $TimeoutSeconds = 120) {
 function Invoke-TestChildPwsh([string] $Script, [string[]] $Prefix = @(), [hashtable] $Environment = @{}, [string[]] $Remove = @()) {
     Wait-TestChildPwsh (Start-TestChildPwsh -Script $Script -Prefix $Prefix -Environment $Environment -Remove $Remove)
 }
+
+# Runs $Script in a new runspace of this process that imports the module, and returns what
+# Invoke-TestChildPwsh returns (ExitCode, Output, Errors). The module keeps its sessions per runspace,
+# so the script starts with no session in memory and reads the disk cache as a new runbook job would,
+# for a small part of a child pwsh's cost (a child takes over a second of CPU to start, most of it JIT).
+# Use a child process where the process is what is tested: locks between processes, environment
+# variables, umask, mounts, signals, a runtime's assembly loading.
+function Invoke-TestRunspace([string] $Script) {
+    $runspace = [runspacefactory]::CreateRunspace([initialsessionstate]::CreateDefault2())
+    $runspace.Open()
+    $shell = [powershell]::Create()
+    $shell.Runspace = $runspace
+    try {
+        $null = $shell.AddScript("`$ErrorActionPreference = 'Stop'; Import-Module '$($env:SIPERB_TEST_MODULE_PATH)'; $Script")
+        $failure = $null
+        $output = try { $shell.Invoke() } catch { $failure = $_.Exception.InnerException ?? $_.Exception }
+        $errors = @($shell.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" })
+        if ($failure) { $errors += "$(if ($failure.ErrorRecord) { $failure.ErrorRecord.FullyQualifiedErrorId }): $($failure.Message)" }
+        [pscustomobject]@{
+            ExitCode = [int]($null -ne $failure -or $shell.HadErrors)
+            Output   = ($output | Out-String)
+            Errors   = $errors -join "`n"
+        }
+    } finally {
+        $shell.Dispose()
+        $runspace.Dispose()
+    }
+}
