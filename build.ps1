@@ -270,9 +270,9 @@ function Invoke-Test {
 }
 
 function Invoke-TestRun {
-    # What the suites need, built at once on both cores: the emulator and the compatibility hosts in the
-    # background (the hosts are published once into out/compat and reused while their inputs are
-    # unchanged), the module here.
+    # What the suites need, made at once on both cores: the emulator, the compatibility hosts (published
+    # once into out/compat and reused while their inputs are unchanged) and the SIP suites' npm packages
+    # in the background, the module here.
     Write-Host '== Build emulator (in the background)'
     $emulatorLog = Join-Path $Out 'emulator-build.log'
     New-Item -ItemType Directory -Path $Out -Force | Out-Null
@@ -282,6 +282,13 @@ function Invoke-TestRun {
     Write-Host '== Compatibility hosts, PowerShell 7.4 on .NET 8 and 7.2 on .NET 6 (in the background)'
     $compatJob = Start-ThreadJob -ArgumentList (Join-Path $Root 'tests/Compat/Build-CompatHost.ps1'), (Join-Path $Out 'compat') -ScriptBlock {
         param($script, $path) & $script -OutPath $path }
+    # JsSIP, SIP.js and esbuild for the SIP suites, installed once here (npm ci, when node_modules is
+    # missing or older than the lock file) so that two runners never run npm ci in one folder at once.
+    $npmJob = Start-ThreadJob -ArgumentList (Join-Path $Root 'tests/Sip/SipTestWorld.psm1') -ScriptBlock {
+        param($world)
+        if (-not (Get-Command npm -ErrorAction Ignore)) { return }
+        try { Import-Module $world -Force; Initialize-SipClient } catch { "$_" }
+    }
     if (-not $script:ModuleBuilt) { Invoke-Build }
     $pester = Get-PesterModulePath
     $emulatorBuild.WaitForExit()
@@ -316,12 +323,8 @@ function Invoke-TestRun {
     $runnerCount = if ($SerialTests) { 1 } else { $PesterRunnerCount }
     $suiteFiles = Get-PesterSuiteOrder
     $claims = Join-Path $resultsDir 'claims'
-    # JsSIP, SIP.js and esbuild for the SIP suites, installed once here (npm ci, when node_modules is
-    # missing or older than the lock file) so that two runners never run npm ci in one folder at once.
-    if (Get-Command npm -ErrorAction Ignore) {
-        try { Import-Module (Join-Path $Root 'tests/Sip/SipTestWorld.psm1') -Force; Initialize-SipClient }
-        catch { Write-Host "   npm ci in tests/Sip/clients failed: $_ (the SIP suites say what is missing)" }
-    }
+    $npmFailure = Receive-Job $npmJob -Wait -AutoRemoveJob
+    if ($npmFailure) { Write-Host "   npm ci in tests/Sip/clients failed: $npmFailure (the SIP suites say what is missing)" }
     $runnerFile = Join-Path $Root 'tests/Invoke-PesterSuites.ps1'
     $pesterArguments = @('-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"),
         '-EmulatorPath', (Join-Path $EmulatorOut 'Siperb.Emulator.dll'), '-ClaimPath', $claims, '-Path', ($suiteFiles -join ','))
