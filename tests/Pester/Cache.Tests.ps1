@@ -91,7 +91,8 @@ Describe 'Sessions cached on disk (-Scope CurrentUser)' {
         $json.Payload.CreatedAt = [datetimeoffset]::UtcNow.AddHours(-25).ToString('o')
         $json | ConvertTo-Json -Depth 5 -Compress | Set-Content -LiteralPath $entry.File -NoNewline
         Remove-SiperbSession -WhatIf   # keep the file, forget nothing
-        $child = Invoke-TestChildPwsh "`$null = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'"
+        # A new runspace: no session in memory, the aged entry read from disk.
+        $child = Invoke-TestRunspace "`$null = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'"
         $child.ExitCode | Should -Be 0 -Because $child.Errors
         Get-LoginCount | Should -Be 2
     }
@@ -101,7 +102,8 @@ Describe 'Sessions cached on disk (-Scope CurrentUser)' {
         $before = (Get-CacheEntry | Where-Object Kind -EQ 'session').Payload.SessionToken
         Revoke-SiperbEmulatorSession -Emulator $Emulator
         Clear-SiperbEmulatorRequest -Emulator $Emulator
-        $child = Invoke-TestChildPwsh "`$null = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'; @(Get-SiperbDevice).Count"
+        # A new runspace (no session in memory) takes the rejected session from disk.
+        $child = Invoke-TestRunspace "`$null = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'; @(Get-SiperbDevice).Count"
         $child.ExitCode | Should -Be 0 -Because $child.Errors
         $child.Output.Trim() | Should -Be $ScriptTokensOfAnna.Count
         Get-LoginCount | Should -Be 1

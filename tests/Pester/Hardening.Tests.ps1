@@ -277,7 +277,8 @@ Describe 'Item 3: damaged entries that still parse are a miss with one warning, 
         $session = (Get-CacheEntry | Where-Object Kind -EQ 'session').File
         Edit-CacheEntry $session $Edit
         Remove-SiperbSession -WhatIf
-        $child = Invoke-TestChildPwsh "`$s = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri' -WarningVariable w -WarningAction SilentlyContinue; `"`$(`$s.UserId)|`$(@(`$w).Count)`""
+        # A new runspace has no session in memory and reads the damaged entry from disk, as a new job would.
+        $child = Invoke-TestRunspace "`$s = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri' -WarningVariable w -WarningAction SilentlyContinue; `"`$(`$s.UserId)|`$(@(`$w).Count)`""
         $child.ExitCode | Should -Be 0 -Because $child.Errors
         $child.Output.Trim() | Should -Be "$($Anna.UserId)|1"
     }
@@ -303,26 +304,75 @@ Describe 'Item 4: deletions are reported only when they happened' -Skip:(-not $I
             $prefix = $namespace + @('sh', '-c', 'd="$1"; shift; mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" && exec "$@"', 'sh', $CacheDir)
             Invoke-TestChildPwsh -Script $Script -Prefix $prefix
         }
-    }
 
-    BeforeEach {
+        function ConvertTo-Base64Text([string] $Text) { [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($Text)) }
+        function ConvertFrom-Base64Text([string] $Text) { [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Text)) }
+
         Reset-TestState
         $null = Connect-TestUser $Anna -Scope CurrentUser
         $null = Get-SiperbDevice -EnableCache
         $null = Get-SiperbProvisioning 'script-proxy', 'script-ws-jwt' -EnableCache
         Remove-SiperbSession -WhatIf
         $script:Before = @(Get-CacheEntry)
+
+        # The three commands in ONE child (one pwsh start instead of three), each in a new runspace of
+        # its own, so each starts with no session in memory as a new process would. The folder is
+        # read-only to the whole child, so no command can change what the next one finds; the cache is
+        # counted again in each It.
+        $calls = [ordered]@{
+            'Clear-SiperbCache'         = 'Clear-SiperbCache'
+            'Clear-SiperbCache -UserId' = "Clear-SiperbCache -UserId '94eaa58acc436748834d4dd0b1109a52'"
+            'Remove-SiperbSession'      = 'Remove-SiperbSession'
+        }
+        $cases = foreach ($command in $calls.Keys) {
+            $case = "`$null = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'; " +
+                "`$v = $($calls[$command]) -ErrorVariable e -ErrorAction SilentlyContinue -Verbose 4>&1; " +
+                "`"`$(@(`$e).Count)|`$((@(`$e) | ForEach-Object { `$_.FullyQualifiedErrorId.Split(',')[0] } | Sort-Object -Unique) -join ';')|`$(@(`$e | ForEach-Object TargetObject) -join ';')|`$(`$v -join ' ')`""
+            "'$(ConvertTo-Base64Text $command)|$(ConvertTo-Base64Text $case)'"
+        }
+        # Per case one line: CASE <command> <failed> <output> <errors> <other streams> (base64). A case
+        # fails as its own child process would: a terminating error, or an error written to the error stream.
+        $script = @"
+`$b64 = { param(`$t) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes([string]`$t)) }
+`$text = { param(`$t) [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String(`$t)) }
+foreach (`$case in @($($cases -join ', '))) {
+    `$command, `$body = `$case -split '\|', 2
+    `$ps = [powershell]::Create([Management.Automation.RunspaceMode]::NewRunspace)
+    try {
+        `$null = `$ps.AddScript("```$ErrorActionPreference = 'Stop'; Import-Module '`$(`$env:SIPERB_TEST_MODULE_PATH)'; " + (& `$text `$body))
+        `$failure = `$null
+        `$output = try { `$ps.Invoke() | Out-String } catch { `$failure = `$_.Exception.InnerException ?? `$_.Exception }
+        `$errors = @(`$ps.Streams.Error | ForEach-Object { "`$(`$_.FullyQualifiedErrorId): `$_" })
+        if (`$failure) { `$errors += "`$(if (`$failure.ErrorRecord) { `$failure.ErrorRecord.FullyQualifiedErrorId }): `$(`$failure.Message)" }
+        `$streams = (@(`$ps.Streams.Warning) + @(`$ps.Streams.Information) + @(`$ps.Streams.Debug) | Out-String)
+        "CASE `$command `$([int](`$errors.Count -gt 0)) `$(& `$b64 `$output) `$(& `$b64 (`$errors -join "``n")) `$(& `$b64 `$streams)"
+    } finally {
+        `$ps.Runspace.Dispose()
+        `$ps.Dispose()
+    }
+}
+"@
+        $script:ReadOnlyChild = Invoke-OnReadOnlyCache $script
+        $script:ReadOnlyResults = @{}
+        foreach ($line in $ReadOnlyChild.Output -split "`r?`n" | Where-Object { $_ -like 'CASE *' }) {
+            $null, $command, $failed, $output, $errors, $streams = $line.Trim() -split ' '
+            $ReadOnlyResults[(ConvertFrom-Base64Text $command)] = [pscustomobject]@{
+                ExitCode = [int]$failed
+                Output   = ConvertFrom-Base64Text $output
+                Errors   = ConvertFrom-Base64Text $errors
+                Streams  = ConvertFrom-Base64Text $streams
+            }
+        }
     }
 
     It '<Command> reports each entry it could not delete as a non-terminating CacheEntryNotDeleted error' -TestCases @(
-        @{ Command = 'Clear-SiperbCache'; Call = 'Clear-SiperbCache'; Expected = 4 }
-        @{ Command = 'Clear-SiperbCache -UserId'; Call = "Clear-SiperbCache -UserId '94eaa58acc436748834d4dd0b1109a52'"; Expected = 4 }
-        @{ Command = 'Remove-SiperbSession'; Call = 'Remove-SiperbSession'; Expected = 1 }
+        @{ Command = 'Clear-SiperbCache'; Expected = 4 }
+        @{ Command = 'Clear-SiperbCache -UserId'; Expected = 4 }
+        @{ Command = 'Remove-SiperbSession'; Expected = 1 }
     ) {
-        $script = "`$null = Get-SiperbSession -AccessToken (ConvertTo-SecureString '$($Anna.Pat)' -AsPlainText -Force) -ApiBaseUri '$BaseUri'; " +
-            "`$v = $Call -ErrorVariable e -ErrorAction SilentlyContinue -Verbose 4>&1; " +
-            "`"`$(@(`$e).Count)|`$((@(`$e) | ForEach-Object { `$_.FullyQualifiedErrorId.Split(',')[0] } | Sort-Object -Unique) -join ';')|`$(@(`$e | ForEach-Object TargetObject) -join ';')|`$(`$v -join ' ')`""
-        $result = Invoke-OnReadOnlyCache $script
+        $ReadOnlyChild.ExitCode | Should -Be 0 -Because $ReadOnlyChild.Errors
+        $result = $ReadOnlyResults[$Command]
+        $result | Should -Not -BeNullOrEmpty -Because "the child reports every case: $($ReadOnlyChild.Output) $($ReadOnlyChild.Errors)"
         $result.ExitCode | Should -Be 0 -Because $result.Errors
         $count, $ids, $targets, $verbose = $result.Output.Trim() -split '\|', 4
         [int]$count | Should -Be $Expected
@@ -333,7 +383,10 @@ Describe 'Item 4: deletions are reported only when they happened' -Skip:(-not $I
         foreach ($name in $named) { $name | Should -BeIn $names -Because 'each error names the entry that stayed' }
         $verbose | Should -Not -Match 'Deleted [1-9]'
         $secrets = @(Get-SiperbEmulatorSecret -Emulator $Emulator)
-        foreach ($secret in $secrets) { $result.Output.Contains($secret) | Should -BeFalse }
+        foreach ($secret in $secrets) {
+            $result.Output.Contains($secret) | Should -BeFalse
+            $result.Streams.Contains($secret) | Should -BeFalse
+        }
         @(Get-CacheEntry).Count | Should -Be $Before.Count
     }
 }
@@ -345,7 +398,8 @@ Describe 'Item 5: a held cache lock costs one bounded wait per call' {
         $null = Get-SiperbDevice -EnableCache   # creates the folder and cache.lock
         $lock = Join-Path $CacheDir 'cache.lock'
         $ready = Join-Path $TestDrive ('locked-' + [guid]::NewGuid().ToString('N'))
-        $script:Holder = Start-TestChildPwsh "`$f = [IO.File]::Open('$lock', 'OpenOrCreate', 'ReadWrite', 'None'); Set-Content -LiteralPath '$ready' -Value 1; Start-Sleep -Seconds 90"
+        # The holder needs no module: -NoImport saves its import (it stays a process of its own).
+        $script:Holder = Start-TestChildPwsh -NoImport "`$ErrorActionPreference = 'Stop'; `$f = [IO.File]::Open('$lock', 'OpenOrCreate', 'ReadWrite', 'None'); Set-Content -LiteralPath '$ready' -Value 1; Start-Sleep -Seconds 90"
         $deadline = [datetime]::UtcNow.AddSeconds(240)   # a child pwsh can take minutes to start on a loaded machine
         while (-not (Test-Path -LiteralPath $ready) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
         Test-Path -LiteralPath $ready | Should -BeTrue
