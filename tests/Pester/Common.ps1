@@ -165,7 +165,7 @@ function Invoke-TestRunspace([string] $Script) {
         $errors = @($shell.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" })
         if ($failure) { $errors += "$(if ($failure.ErrorRecord) { $failure.ErrorRecord.FullyQualifiedErrorId }): $($failure.Message)" }
         [pscustomobject]@{
-            ExitCode = [int]($null -ne $failure -or $shell.HadErrors)
+            ExitCode = [int]($null -ne $failure)   # as a child's: 1 when the script stopped ($ErrorActionPreference is Stop), not for an error it silenced
             Output   = ($output | Out-String)
             Errors   = $errors -join "`n"
         }
