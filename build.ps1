@@ -119,6 +119,9 @@ function Invoke-Build {
     $formats = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.format.ps1xml' | Sort-Object Name)
     $types = @(Get-ChildItem (Join-Path $Root "src/$ModuleName") -Filter '*.types.ps1xml' | Sort-Object Name)
     foreach ($file in $formats + $types) { Copy-Item -LiteralPath $file.FullName -Destination $ModuleOut }
+    # The runtime check (PowerShell 7.2/7.3 refused with UnsupportedRuntime) is a nested script module,
+    # run before the assembly and after the types file: a throw from the assembly's OnImport would reach
+    # the caller of the manifest as PowerShell 7.2's NullReferenceException (see docs/ARCHITECTURE.md).
     $runtimeCheck = Get-Item (Join-Path $Root "src/$ModuleName/$ModuleName.RuntimeCheck.psm1")
     Copy-Item -LiteralPath $runtimeCheck.FullName -Destination $ModuleOut
     Write-BuiltManifest -FormatFiles $formats.Name -TypeFiles $types.Name -NestedModules $runtimeCheck.Name

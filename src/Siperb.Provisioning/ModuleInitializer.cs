@@ -7,7 +7,10 @@ namespace Siperb.Provisioning;
 
 /// <summary>
 /// Runs when the module is imported and removed. First it refuses an unsupported runtime
-/// (<see cref="RuntimeSupport"/>). On Windows PowerShell 5.1 (.NET Framework) it lets
+/// (<see cref="RuntimeSupport"/>): that serves an import of the DLL alone. An import of the built
+/// manifest is refused earlier, by its nested Siperb.Provisioning.RuntimeCheck.psm1: when this throws
+/// after the manifest's types.ps1xml was loaded, PowerShell 7.2 removes the types again and its
+/// re-processing of the built-in types fails with a NullReferenceException that hides this error. On Windows PowerShell 5.1 (.NET Framework) it lets
 /// System.Text.Json and the assemblies it needs load from the module's own Dependencies folder; on
 /// PowerShell 7 it does nothing at all, so the runtime's own System.Text.Json is the one used and
 /// import stays cheap (no file I/O, no reflection scan, no handler).

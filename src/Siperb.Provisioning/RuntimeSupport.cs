@@ -7,7 +7,9 @@ namespace Siperb.Provisioning;
 /// The runtimes the module supports: Windows PowerShell 5.1 (.NET Framework) and PowerShell 7.4 or
 /// later (.NET 8 or later: the module references System.Text.Json 8, which the runtime itself must
 /// provide). PowerShell 7.2 and 7.3 (.NET 6 and 7) would import and then fail on the first call with
-/// a FileNotFoundException for System.Text.Json; they are refused at import instead.
+/// a FileNotFoundException for System.Text.Json; they are refused at import instead: here for an
+/// import of the DLL alone (<see cref="ModuleInitializer.OnImport"/>), and for the built manifest by
+/// Siperb.Provisioning.RuntimeCheck.psm1 (the same test, message and error id; see docs/ARCHITECTURE.md).
 /// </summary>
 internal static class RuntimeSupport
 {

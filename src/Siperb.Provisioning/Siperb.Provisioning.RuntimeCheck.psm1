@@ -5,10 +5,21 @@
 # import of the DLL alone; it cannot serve the manifest: a binary module that throws while its
 # types.ps1xml is loaded surfaces as a NullReferenceException from PowerShell's own clean-up (seen on
 # PowerShell 7.2.15), while a throw from here reaches the caller as it is.
-if ($PSVersionTable.PSEdition -eq 'Core' -and [Environment]::Version.Major -lt 8) {
-    $message = "Siperb.Provisioning runs on Windows PowerShell 5.1 and on PowerShell 7.4 or later (.NET 8 or later); " +
-        "PowerShell $($PSVersionTable.PSVersion) runs on .NET $([Environment]::Version.ToString(2)). Install PowerShell 7.4 or later " +
-        '(https://aka.ms/powershell; in Azure Automation choose the PowerShell 7.4 runtime), or use Windows PowerShell 5.1.'
-    throw [System.Management.Automation.ErrorRecord]::new([System.PlatformNotSupportedException]::new($message),
-        'UnsupportedRuntime', [System.Management.Automation.ErrorCategory]::NotInstalled, $null)
+#
+# Written for a cheap import: this is the first script a fresh session runs, and every operator or
+# member access it uses is compiled (and on a PowerShell without ReadyToRun images, JIT-compiled) then.
+# So on .NET 8 or later the one test is '-as [type]' of a type .NET 8 brought (System.Buffers.SearchValues),
+# with no dynamic operator; only where it is missing (Windows PowerShell 5.1, PowerShell 7.3 or older)
+# does the exact test run. The error is built in a script block, compiled only when it is thrown.
+# Nothing here sets a variable.
+if (-not ('System.Buffers.SearchValues' -as [type])) {
+    if ($PSVersionTable.PSEdition -eq 'Core' -and [Environment]::Version.Major -lt 8) {
+        & {
+            throw [System.Management.Automation.ErrorRecord]::new([System.PlatformNotSupportedException]::new(
+                    "Siperb.Provisioning runs on Windows PowerShell 5.1 and on PowerShell 7.4 or later (.NET 8 or later); " +
+                    "PowerShell $($PSVersionTable.PSVersion) runs on .NET $([Environment]::Version.ToString(2)). Install PowerShell 7.4 or later " +
+                    '(https://aka.ms/powershell; in Azure Automation choose the PowerShell 7.4 runtime), or use Windows PowerShell 5.1.'),
+                'UnsupportedRuntime', [System.Management.Automation.ErrorCategory]::NotInstalled, $null)
+        }
+    }
 }
