@@ -274,8 +274,8 @@ function Invoke-Test {
 
 function Invoke-TestRun {
     # What the suites need, made at once on both cores: the emulator, the compatibility hosts (published
-    # once into out/compat and reused while their inputs are unchanged; only the Compat suite needs them,
-    # so the runners do not wait for them) and the SIP suites' npm packages in the background, the module here.
+    # once into out/compat and reused while their inputs are unchanged) and the SIP suites' npm packages
+    # in the background, the module here.
     Write-Host '== Build emulator (in the background)'
     $emulatorLog = Join-Path $Out 'emulator-build.log'
     New-Item -ItemType Directory -Path $Out -Force | Out-Null
@@ -299,7 +299,8 @@ function Invoke-TestRun {
         Get-Content -LiteralPath $emulatorLog, "$emulatorLog.err" -ErrorAction Ignore | Out-Host
         throw "Building the emulator failed with exit code $($emulatorBuild.ExitCode)."
     }
-    Write-Host '   emulator built'
+    $compat = Receive-Job $compatJob -Wait -AutoRemoveJob -ErrorAction Stop
+    Write-Host "   emulator built; compatibility hosts $(if ($compat.Built) { 'published: ' + ($compat.Built -join ', ') } else { 'reused (inputs unchanged)' }) in $([int]$compat.Seconds) s"
     $resultsDir = Join-Path $Out 'test-results'
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
     New-Item -ItemType Directory -Path $resultsDir -Force | Out-Null
@@ -358,15 +359,6 @@ function Invoke-TestRun {
         [pscustomobject]@{ Passed = 0; Failed = 1 }
     }
     Write-Host "   package check took $([int]$packageWatch.Elapsed.TotalSeconds) s"
-
-    # The hosts were published beside the build and the first suites (the Compat suite, if it comes
-    # first, waits for the publish through Build-CompatHost's lock). A failure here also fails the suite.
-    try {
-        $compat = Receive-Job $compatJob -Wait -AutoRemoveJob -ErrorAction Stop
-        Write-Host "   compatibility hosts $(if ($compat.Built) { 'published: ' + ($compat.Built -join ', ') } else { 'reused (inputs unchanged)' }) in $([int]$compat.Seconds) s"
-    } catch {
-        Write-Host "   publishing the compatibility hosts failed: $_" -ForegroundColor Red
-    }
 
     if ($runners) {
         # A line per file as a runner takes it, until all are done; then each runner's whole output.
