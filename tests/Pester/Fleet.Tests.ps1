@@ -240,8 +240,12 @@ exit $check.ExitCode
         # Kamailio 5.6.3 with OpenSSL 3 logs a double free in its TLS layer now and then ('- ignoring')
         # and goes on serving; only when the results are wrong is its log the likely cause, so it is
         # named in the reason rather than failing a run whose every result is right.
-        $crash = @($Registrar.LogPath | ForEach-Object { Get-Content -LiteralPath $_ } | Where-Object { $_ -match 'freeing already freed pointer|exited by a signal' })
+        # Kamailio's own errors go into the reason too: a connection it closed shows there.
+        $log = @($Registrar.LogPath | ForEach-Object { Get-Content -LiteralPath $_ })
+        $crash = @($log | Where-Object { $_ -match 'freeing already freed pointer|exited by a signal' })
+        $errors = @($log | Where-Object { $_ -match '\b(ERROR|CRITICAL|BUG|ALERT):' } | Select-Object -First 8)
         $why = if ($crash) { "Kamailio's TLS layer logged: $($crash[0]) (a fault of the test world); child errors: $($Child.Errors)" } else { "$($Child.Errors)" }
+        if ($errors) { $why += "; Kamailio's errors: $($errors -join ' / ')" }
         $Child.ExitCode | Should -Be 2 -Because $why
         @($Fleet.Results).DeviceToken | Should -Be @($Specs.Token) -Because $why
         @($Fleet.Results | Where-Object Status -ne 'Ok').DeviceToken | Sort-Object | Should -Be @('broken-password', 'broken-port', 'broken-tls') -Because $why
