@@ -85,22 +85,38 @@ function Invoke-Native {
     }
 }
 
+function Invoke-WithEnvironment {
+    # Runs $Script with the variables of $Environment set (a value) or removed ($null) in this process,
+    # so that the processes it starts inherit them; puts the old values back afterwards.
+    param([Parameter(Mandatory)] [hashtable] $Environment, [Parameter(Mandatory)] [scriptblock] $Script)
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+    }
+    try { & $Script }
+    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+}
+
+function Start-LoggedProcess {
+    # Starts $FilePath in the background with its output in $Log and $Log.err; returns the process, whose
+    # exit code stays readable after it ends.
+    param([Parameter(Mandatory)] [string] $FilePath, [Parameter(Mandatory)] [string[]] $ArgumentList, [Parameter(Mandatory)] [string] $Log)
+    $quoted = $ArgumentList | ForEach-Object { '"' + ($_ -replace '"', '\"') + '"' }
+    $process = Start-Process -FilePath $FilePath -ArgumentList $quoted -RedirectStandardOutput $Log -RedirectStandardError "$Log.err" -NoNewWindow -PassThru
+    $null = $process.Handle
+    $process
+}
+
 function Invoke-ChildPwsh {
     # -Environment: variables set (value) or removed ($null) for the child only.
     param([Parameter(Mandatory)] [string] $File, [string[]] $ArgumentList = @(), [switch] $AllowFailure,
         [hashtable] $Environment = @{})
     $exe = $PwshCommand[0]
     $rest = @($PwshCommand | Select-Object -Skip 1)   # an array even when empty or one item (a lone string would splat char by char)
-    $saved = @{}
-    foreach ($name in $Environment.Keys) {
-        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
-    }
-    try {
+    $code = Invoke-WithEnvironment $Environment {
         & $exe @rest -NoProfile -NonInteractive -File $File @ArgumentList | Out-Host
-        $code = $LASTEXITCODE
-    } finally {
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        $LASTEXITCODE
     }
     if ($code -ne 0 -and -not $AllowFailure) { throw "Child pwsh '$File' failed with exit code $code." }
     return $code
@@ -225,10 +241,13 @@ function Invoke-Docs {
     Write-Host "   help for $($commands.Count) cmdlets and about_$ModuleName in $helpOut"
 }
 
+function Get-EmulatorBuildArgument {
+    @('build', (Join-Path $Root 'tests/Siperb.Emulator/Siperb.Emulator.csproj'), '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:NoSummary', '-o', $EmulatorOut)
+}
+
 function Invoke-BuildEmulator {
     Write-Host '== Build emulator'
-    $project = Join-Path $Root 'tests/Siperb.Emulator/Siperb.Emulator.csproj'
-    Invoke-Native dotnet @('build', $project, '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:NoSummary', '-o', $EmulatorOut)
+    Invoke-Native dotnet (Get-EmulatorBuildArgument)
 }
 
 function Get-PesterModulePath {
@@ -262,14 +281,7 @@ function Invoke-Test {
     # PGO tier and a later tier-up cut the suites' CPU by about 30 % (Cache.Tests alone: 45 s -> 31 s of
     # CPU) on a two-core machine where they compete for the cores. The module's behaviour does not change
     # with the JIT's tiering; the benchmarks (Bench task) run with the runtime's defaults.
-    $tuning = @{ DOTNET_TieredPGO = '0'; DOTNET_TC_CallCountThreshold = '1000' }
-    $saved = @{}
-    foreach ($name in $tuning.Keys) {
-        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $tuning[$name])
-    }
-    try { Invoke-TestRun }
-    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+    Invoke-WithEnvironment @{ DOTNET_TieredPGO = '0'; DOTNET_TC_CallCountThreshold = '1000' } { Invoke-TestRun }
 }
 
 function Invoke-TestRun {
@@ -279,9 +291,7 @@ function Invoke-TestRun {
     Write-Host '== Build emulator (in the background)'
     $emulatorLog = Join-Path $Out 'emulator-build.log'
     New-Item -ItemType Directory -Path $Out -Force | Out-Null
-    $emulatorBuild = Start-Process -FilePath 'dotnet' -NoNewWindow -PassThru -RedirectStandardOutput $emulatorLog -RedirectStandardError "$emulatorLog.err" -ArgumentList @(
-        'build', "`"$(Join-Path $Root 'tests/Siperb.Emulator/Siperb.Emulator.csproj')`"", '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:NoSummary', '-o', "`"$EmulatorOut`"")
-    $null = $emulatorBuild.Handle
+    $emulatorBuild = Start-LoggedProcess -FilePath 'dotnet' -ArgumentList (Get-EmulatorBuildArgument) -Log $emulatorLog
     Write-Host '== Compatibility hosts, PowerShell 7.4 on .NET 8 and 7.2 on .NET 6 (in the background)'
     $compatJob = Start-ThreadJob -ArgumentList (Join-Path $Root 'tests/Compat/Build-CompatHost.ps1'), (Join-Path $Out 'compat') -ScriptBlock {
         param($script, $path) & $script -OutPath $path }
@@ -314,9 +324,7 @@ function Invoke-TestRun {
     $xunit = $null
     if (-not $SerialTests) {
         Write-Host "== xunit tests (core), beside the Pester suites (output: $xunitLog)"
-        $quoted = $xunitArguments | ForEach-Object { '"' + ($_ -replace '"', '\"') + '"' }
-        $xunit = Start-Process -FilePath 'dotnet' -ArgumentList $quoted -RedirectStandardOutput $xunitLog -RedirectStandardError "$xunitLog.err" -NoNewWindow -PassThru
-        $null = $xunit.Handle   # keeps the exit code readable after the process ends
+        $xunit = Start-LoggedProcess -FilePath 'dotnet' -ArgumentList $xunitArguments -Log $xunitLog
     }
 
     # The Pester suites in $runnerCount child processes at once, each with its own emulators and test
@@ -341,9 +349,7 @@ function Invoke-TestRun {
             $log = Join-Path $resultsDir "pester-$i.log"
             $arguments = @($PwshCommand | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runnerFile) +
                 $pesterArguments + @('-SummaryPath', (Join-Path $resultsDir "pester-summary-$i.json"))
-            $quoted = $arguments | ForEach-Object { '"' + ($_ -replace '"', '\"') + '"' }
-            $process = Start-Process -FilePath $PwshCommand[0] -ArgumentList $quoted -RedirectStandardOutput $log -RedirectStandardError "$log.err" -NoNewWindow -PassThru
-            $null = $process.Handle
+            $process = Start-LoggedProcess -FilePath $PwshCommand[0] -ArgumentList $arguments -Log $log
             $runners += [pscustomobject]@{ Process = $process; Log = $log; Index = $i }
             Write-Host "   runner $($i + 1) started (output: $log)"
         }
