@@ -578,7 +578,16 @@ function Get-SipRegistrarContact {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Registrar)
     foreach ($instance in $Registrar.Instances) {
-        $lines = Invoke-SipTool $Registrar.Kamcmd @('-s', "unix:$($instance.CtlSocket)", 'ul.dump') 'kamcmd ul.dump'
+        $lines = try {
+            Invoke-SipTool $Registrar.Kamcmd @('-s', "unix:$($instance.CtlSocket)", 'ul.dump') 'kamcmd ul.dump'
+        } catch {
+            # A registrar that is gone: name Kamailio's own last words, not only the missing socket (5.6.3 with
+            # OpenSSL 3 can double-free in its TLS layer under parallel handshakes: a fault of the test world).
+            $crash = @(Get-Content -LiteralPath $instance.LogPath -ErrorAction Ignore |
+                Where-Object { $_ -match 'freeing already freed pointer|exited by a signal|\b(CRITICAL|BUG|ALERT):' } | Select-Object -First 3)
+            if ($crash) { throw "$_; Kamailio instance $($instance.Name) logged: $($crash -join ' / ')" }
+            throw
+        }
         $aor = $null
         $contact = $null
         foreach ($line in $lines) {
